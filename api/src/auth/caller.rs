@@ -1,0 +1,84 @@
+//! The caller of one request: anonymous, or a signed-in user with their role and standing.
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Secretariat,
+    Correspondent,
+    Member,
+    Investor,
+    User,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Secretariat => "SECRETARIAT",
+            Role::Correspondent => "CORRESPONDENT",
+            Role::Member => "MEMBER",
+            Role::Investor => "INVESTOR",
+            Role::User => "USER",
+        }
+    }
+
+    /// Accepts the stored form and the command line's lower-case form.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.to_ascii_uppercase().as_str() {
+            "SECRETARIAT" => Some(Role::Secretariat),
+            "CORRESPONDENT" => Some(Role::Correspondent),
+            "MEMBER" => Some(Role::Member),
+            "INVESTOR" => Some(Role::Investor),
+            "USER" => Some(Role::User),
+            _ => None,
+        }
+    }
+}
+
+/// A signed-in user as the permission rules see them.
+#[derive(Debug, Clone)]
+pub struct CallerUser {
+    pub id: String,
+    pub role: Role,
+    /// The user's organisation is a member in good standing: this, not the role, is what
+    /// opens member-only content, so that an expelled organisation loses it at once.
+    pub in_member_organisation: bool,
+    /// A trusted correspondent may publish without review.
+    pub trusted: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub user: Option<CallerUser>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self { user: None }
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        self.user.as_ref().map(|user| user.id.as_str())
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|user| user.role)
+    }
+
+    pub fn is_secretariat(&self) -> bool {
+        self.role() == Some(Role::Secretariat)
+    }
+
+    /// Members in good standing and the secretariat see member-only content and contacts.
+    pub fn sees_members_content(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.role == Role::Secretariat || user.in_member_organisation)
+    }
+
+    pub fn is(&self, user_id: &str) -> bool {
+        self.user_id() == Some(user_id)
+    }
+
+    pub fn require_user(&self) -> Result<&CallerUser> {
+        self.user.as_ref().ok_or(Error::Unauthenticated)
+    }
+}

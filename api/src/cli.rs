@@ -1,0 +1,63 @@
+//! The commands of the `infoharbor` binary.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+
+use crate::app::{self, Application};
+use crate::auth::Role;
+use crate::config::{Cli, Command, StorageConfig, UserAddArgs, UserCommand};
+use crate::service::users::{self, NewUser};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Cli { storage, serve, command } = cli;
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let application = Application::build(&storage, &serve).await?;
+            tracing::info!(address = %application.local_addr()?, "serving GraphQL on /graphql");
+            application.run_until(app::shutdown_signal()).await.context("the server failed")
+        }
+        Command::Migrate => {
+            app::open_database(&storage).await?;
+            println!("the database is up to date");
+            Ok(())
+        }
+        Command::Seed(args) => {
+            anyhow::ensure!(args.demo, "say what to seed: `infoharbor seed --demo`");
+            let state = app::state(&storage, serve.jwt_secret.as_deref()).await?;
+            crate::seed::demo(&state).await
+        }
+        Command::User(UserCommand::Add(args)) => add_user(&storage, serve.jwt_secret.as_deref(), args).await,
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn add_user(storage: &StorageConfig, jwt_secret: Option<&str>, args: UserAddArgs) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role).with_context(|| format!("unknown role '{}': use secretariat, correspondent, member, investor or user", args.role))?;
+    eprintln!("password for {} (read from stdin):", args.email);
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).context("failed to read the password from stdin")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let state = app::state(storage, jwt_secret).await?;
+    let user = users::upsert(
+        &state,
+        NewUser {
+            email: args.email,
+            password,
+            role,
+            name: args.name,
+            organisation: args.org,
+            countries: args.countries,
+            regions: args.regions,
+            sectors: args.sectors,
+            trusted: args.trusted,
+        },
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    println!("user {} ({}) saved", user.email, user.role.to_lowercase());
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The command line and its configuration: every setting has a flag and an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// infoharbor: the GraphQL API of the China–ASEAN digital economy information exchange.
+#[derive(Debug, Parser)]
+#[command(name = "infoharbor", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub storage: StorageConfig,
+    #[command(flatten)]
+    pub serve: ServeConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed(SeedArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
+    Schema,
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct StorageConfig {
+    /// Folder for the SQLite database, the search index and the generated JWT secret.
+    #[arg(long, env = "HARBOR_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite://…` or `postgres://…`; defaults to a SQLite file in the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "HARBOR_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+    /// Secret that signs access tokens; generated once into the data dir when unset.
+    #[arg(long, env = "HARBOR_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "HARBOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Longest a request may run before it is answered with a timeout, in seconds.
+    #[arg(long, env = "HARBOR_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            jwt_secret: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Load the multilingual demo data set and demo users (idempotent).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user, or update the one with this email; the password is read from stdin.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The user's e-mail address, used to log in.
+    #[arg(long)]
+    pub email: String,
+    /// secretariat | correspondent | member | investor | user
+    #[arg(long)]
+    pub role: String,
+    /// Display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The user's organisation; created as a member in good standing when new.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// A correspondent's countries (comma-separated ISO codes).
+    #[arg(long, value_delimiter = ',')]
+    pub countries: Vec<String>,
+    /// A correspondent's regions (comma-separated region codes, e.g. MEKONG).
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// A correspondent's sectors (comma-separated codes; a category covers its sub-categories).
+    #[arg(long, value_delimiter = ',')]
+    pub sectors: Vec<String>,
+    /// The correspondent may publish without review.
+    #[arg(long)]
+    pub trusted: bool,
+}

@@ -1,0 +1,278 @@
+//! Validated domain values: once a value has one of these types, it is known to be good, so
+//! bad input is refused at the edge with `BAD_USER_INPUT` naming the field and never reaches
+//! the database.
+
+use crate::error::{Error, Result};
+use crate::reference::Reference;
+
+/// Languages content may be written in (primary BCP 47 subtags).
+pub const CONTENT_LANGUAGES: &[&str] = &["zh", "en", "th", "vi", "id", "ms", "fil", "km", "lo", "my", "pt"];
+
+/// ISO 4217 codes accepted for amounts: the region's currencies and the usual majors.
+pub const CURRENCIES: &[&str] = &[
+    "CNY", "BND", "KHR", "IDR", "LAK", "MYR", "MMK", "PHP", "SGD", "THB", "VND", "USD", "EUR", "JPY", "KRW", "HKD", "GBP", "AUD", "CHF", "TWD", "INR",
+];
+
+pub const TITLE_MAX_CHARS: usize = 300;
+pub const SUMMARY_MAX_CHARS: usize = 2_000;
+pub const BODY_MAX_CHARS: usize = 100_000;
+pub const TAG_MAX_CHARS: usize = 50;
+pub const TAGS_MAX: usize = 20;
+pub const SHORT_TEXT_MAX_CHARS: usize = 500;
+
+/// A string that must be present and not longer than `max` characters; kept as given
+/// (no HTML stripping: it is escaped where it is rendered), only trimmed at the ends.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Error::bad_input(field, "must not be blank"));
+    }
+    bounded_text(field, trimmed, max)
+}
+
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|text| !text.is_empty()) {
+        Some(text) => bounded_text(field, text, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn bounded_text(field: &str, text: &str, max: usize) -> Result<String> {
+    let length = text.chars().count();
+    if length > max {
+        return Err(Error::bad_input(field, format!("must be at most {max} characters, got {length}")));
+    }
+    Ok(text.to_owned())
+}
+
+/// A BCP 47 tag whose primary language is one the exchange publishes in; returned in
+/// canonical case (`zh-Hans-CN`).
+pub fn language_tag(field: &str, value: &str) -> Result<String> {
+    let subtags: Vec<&str> = value.trim().split('-').collect();
+    let well_formed = subtags.iter().all(|subtag| !subtag.is_empty() && subtag.len() <= 8 && subtag.chars().all(|c| c.is_ascii_alphanumeric()));
+    let primary = subtags[0].to_ascii_lowercase();
+    if !well_formed || !(2..=3).contains(&primary.len()) {
+        return Err(Error::bad_input(field, format!("'{value}' is not a BCP 47 language tag")));
+    }
+    if !CONTENT_LANGUAGES.contains(&primary.as_str()) {
+        return Err(Error::bad_input(field, format!("language '{primary}' is not supported; use one of {}", CONTENT_LANGUAGES.join(", "))));
+    }
+    let canonical: Vec<String> = subtags
+        .iter()
+        .enumerate()
+        .map(|(index, subtag)| match (index, subtag.len()) {
+            (0, _) => subtag.to_ascii_lowercase(),
+            (_, 4) => {
+                let lower = subtag.to_ascii_lowercase();
+                lower[..1].to_ascii_uppercase() + &lower[1..]
+            }
+            (_, 2) => subtag.to_ascii_uppercase(),
+            _ => subtag.to_ascii_lowercase(),
+        })
+        .collect();
+    Ok(canonical.join("-"))
+}
+
+/// Country codes that exist, upper-cased, without duplicates, in the order given.
+pub fn country_codes(field: &str, values: &[String], reference: &Reference, allow_empty: bool) -> Result<Vec<String>> {
+    let mut codes: Vec<String> = Vec::new();
+    for value in values {
+        let code = value.trim().to_ascii_uppercase();
+        if reference.country(&code).is_none() {
+            return Err(Error::bad_input(field, format!("unknown country code '{value}'")));
+        }
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() && !allow_empty {
+        return Err(Error::bad_input(field, "at least one country is required"));
+    }
+    Ok(codes)
+}
+
+pub fn country_code(field: &str, value: &str, reference: &Reference) -> Result<String> {
+    country_codes(field, std::slice::from_ref(&value.to_owned()), reference, false).map(|mut codes| codes.remove(0))
+}
+
+/// Sector codes that exist, without duplicates, in the order given.
+pub fn sector_codes(field: &str, values: &[String], reference: &Reference, allow_empty: bool) -> Result<Vec<String>> {
+    let mut codes: Vec<String> = Vec::new();
+    for value in values {
+        let code = value.trim().to_owned();
+        if reference.sector(&code).is_none() {
+            return Err(Error::bad_input(field, format!("unknown sector code '{value}'")));
+        }
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() && !allow_empty {
+        return Err(Error::bad_input(field, "at least one sector is required"));
+    }
+    Ok(codes)
+}
+
+/// Tags trimmed and lower-cased, without duplicates.
+pub fn tags(field: &str, values: &[String]) -> Result<Vec<String>> {
+    let mut tags: Vec<String> = Vec::new();
+    for value in values {
+        let tag = required_text(field, value, TAG_MAX_CHARS)?.to_lowercase();
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > TAGS_MAX {
+        return Err(Error::bad_input(field, format!("at most {TAGS_MAX} tags")));
+    }
+    Ok(tags)
+}
+
+pub fn currency(field: &str, value: &str) -> Result<String> {
+    let code = value.trim().to_ascii_uppercase();
+    if !CURRENCIES.contains(&code.as_str()) {
+        return Err(Error::bad_input(field, format!("'{value}' is not a supported ISO 4217 currency code")));
+    }
+    Ok(code)
+}
+
+/// A non-negative decimal amount, exact: digits with at most four decimals, normalised
+/// (`0012.50` → `12.5`). Floats never enter: the amount stays a string end to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amount {
+    text: String,
+    /// The amount in ten-thousandths, for comparisons.
+    scaled: u128,
+}
+
+impl Amount {
+    pub const MAX_DECIMALS: usize = 4;
+
+    pub fn parse(field: &str, value: &str) -> Result<Amount> {
+        let invalid = || Error::bad_input(field, format!("'{value}' is not a non-negative decimal amount such as 250000 or 1250.50"));
+        let trimmed = value.trim();
+        let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+        let digits_only = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || (trimmed.contains('.') && fraction.is_empty()) {
+            return Err(invalid());
+        }
+        if fraction.len() > Self::MAX_DECIMALS {
+            return Err(Error::bad_input(field, format!("at most {} decimal places", Self::MAX_DECIMALS)));
+        }
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 20 {
+            return Err(Error::bad_input(field, "amount is too large"));
+        }
+        let fraction = fraction.trim_end_matches('0');
+        let whole_value: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+        let fraction_value: u128 = format!("{fraction:0<4}").parse().map_err(|_| invalid())?;
+        let whole_text = if whole.is_empty() { "0" } else { whole };
+        let text = if fraction.is_empty() { whole_text.to_owned() } else { format!("{whole_text}.{fraction}") };
+        Ok(Amount { text, scaled: whole_value * 10_000 + fraction_value })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+impl PartialOrd for Amount {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Amount {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.scaled.cmp(&other.scaled)
+    }
+}
+
+/// A lower-cased e-mail address of plausible shape (the real check is the mail it receives).
+pub fn email(field: &str, value: &str) -> Result<String> {
+    let address = value.trim().to_lowercase();
+    let valid = match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !address.contains(char::is_whitespace) && address.len() <= 254
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(Error::bad_input(field, format!("'{value}' is not an e-mail address")));
+    }
+    Ok(address)
+}
+
+/// An absolute http(s) URL.
+pub fn url(field: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim();
+    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && trimmed.len() > 10 && !trimmed.contains(char::is_whitespace);
+    if !valid || trimmed.len() > 2_000 {
+        return Err(Error::bad_input(field, "must be an absolute http or https URL"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// An IANA time-zone name such as `Asia/Bangkok`, or `UTC`.
+pub fn time_zone(field: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim();
+    let valid = trimmed == "UTC"
+        || (trimmed.contains('/') && trimmed.split('/').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))));
+    if !valid || trimmed.len() > 64 {
+        return Err(Error::bad_input(field, format!("'{value}' is not an IANA time zone such as Asia/Bangkok")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// One of `allowed`, compared case-insensitively, returned upper-case.
+pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<String> {
+    let normalised = value.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+    if allowed.contains(&normalised.as_str()) {
+        Ok(normalised)
+    } else {
+        Err(Error::bad_input(field, format!("'{value}' is not one of {}", allowed.join(", "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_normalised_and_compared_exactly() {
+        assert_eq!(Amount::parse("a", "0012.50").unwrap().as_str(), "12.5");
+        assert_eq!(Amount::parse("a", "0").unwrap().as_str(), "0");
+        assert_eq!(Amount::parse("a", "1000000").unwrap().as_str(), "1000000");
+        assert!(Amount::parse("a", "999.9999").unwrap() < Amount::parse("a", "1000").unwrap());
+        for bad in ["", "-1", "1e6", "1.", ".5", "1,000", "12.34567", "NaN", "1.2.3"] {
+            assert!(Amount::parse("a", bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn language_tags_are_canonicalised_and_limited_to_supported_languages() {
+        assert_eq!(language_tag("l", "ZH-hans-cn").unwrap(), "zh-Hans-CN");
+        assert_eq!(language_tag("l", "fil").unwrap(), "fil");
+        assert!(language_tag("l", "de").is_err());
+        assert!(language_tag("l", "zh--CN").is_err());
+        assert!(language_tag("l", "").is_err());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_bounded_but_not_stripped() {
+        assert_eq!(required_text("t", "  <b>x</b> ", 10).unwrap(), "<b>x</b>");
+        assert!(required_text("t", "   ", 10).is_err());
+        assert!(required_text("t", "ข้อความยาวมาก", 5).is_err());
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_checked_for_shape() {
+        assert_eq!(email("e", " Lan@Example.VN ").unwrap(), "lan@example.vn");
+        assert!(email("e", "no-at-sign").is_err());
+        assert!(email("e", "a@b").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! The root mutation, merged from one part per domain.
+
+mod auth;
+mod content;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation, content::ContentMutation);

@@ -1,0 +1,8 @@
+//! The root query, merged from one part per domain.
+
+mod content;
+mod reference;
+mod user;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(reference::ReferenceQuery, content::ContentQuery, user::UserQuery);

@@ -1,0 +1,6 @@
+//! The schema's output types.
+
+pub mod connection;
+pub mod content;
+pub mod reference;
+pub mod user;

@@ -1,0 +1,334 @@
+//! Listing one kind of content as a Relay connection: filters, orders, and keyset cursors
+//! that stay correct while content is added or removed between pages.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{content, content_countries, content_sectors, event_details, opportunity_details, policy_details};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Select, Value};
+use serde::{Deserialize, Serialize};
+
+use super::read::{load_records, readable_by};
+use super::types::{ContentRecord, Details, Kind, OpportunityType, Status, Visibility};
+use crate::auth::{Caller, Role};
+use crate::error::{Error, Result};
+use crate::reference::Reference;
+
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// What a list may be narrowed by. Kind-specific fields are refused on other kinds.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub countries: Vec<String>,
+    /// A category code also matches its sub-categories.
+    pub sectors: Vec<String>,
+    /// Honoured for the secretariat and correspondents (who see their own items in any
+    /// status); everyone else always gets published content.
+    pub statuses: Vec<Status>,
+    pub languages: Vec<String>,
+    pub visibility: Option<Visibility>,
+    pub tags: Vec<String>,
+    pub published_from: Option<DateTime<Utc>>,
+    pub published_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Only the caller's own items.
+    pub mine: bool,
+    pub opportunity_types: Vec<OpportunityType>,
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+    /// Opportunities past their deadline are left out unless this is set.
+    pub include_expired: bool,
+    pub policy_types: Vec<String>,
+    pub effective_from: Option<NaiveDate>,
+    pub effective_to: Option<NaiveDate>,
+    pub event_types: Vec<String>,
+    pub starts_from: Option<DateTime<Utc>>,
+    pub starts_to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum, Serialize, Deserialize)]
+#[graphql(name = "ContentOrder")]
+pub enum Order {
+    /// Most recently published first (drafts by creation time).
+    #[default]
+    Newest,
+    Oldest,
+    RecentlyUpdated,
+    /// Opportunities only: the nearest deadline first, those without one last.
+    DeadlineSoonest,
+    /// Events only: the earliest start first.
+    StartsSoonest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub records: Vec<ContentRecord>,
+    pub cursors: Vec<String>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total_count: u64,
+}
+
+/// Where a page starts: the sort value and id of the item next to it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    #[serde(rename = "o")]
+    order: Order,
+    #[serde(rename = "k")]
+    key: String,
+    #[serde(rename = "i")]
+    id: String,
+}
+
+/// Deadline stand-in for opportunities without one, so that they sort last.
+const NO_DEADLINE: &str = "9999-12-31";
+
+pub async fn list(
+    connection: &impl ConnectionTrait,
+    caller: &Caller,
+    reference: &Reference,
+    kind: Kind,
+    filter: &ListFilter,
+    order: Order,
+    page: &PageRequest,
+) -> Result<Page> {
+    check_applies(kind, filter, order)?;
+    let (size, backwards) = page_size(page)?;
+    let query = filtered(caller, reference, kind, filter)?;
+    let total_count = query.clone().count(connection).await?;
+
+    let descending = matches!(order, Order::Newest | Order::RecentlyUpdated);
+    // Going backwards walks the order in reverse from `before`, then flips the page.
+    let walk_descending = descending != backwards;
+    let key = sort_expression(order);
+    let id_column = Expr::col((content::Entity, content::Column::Id));
+    let mut query = query
+        .order_by(key.clone(), if walk_descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc })
+        .order_by(id_column.clone(), if walk_descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc });
+    let boundary = if backwards { &page.before } else { &page.after };
+    if let Some(encoded) = boundary {
+        let field = if backwards { "before" } else { "after" };
+        let cursor = decode_cursor(field, encoded, order)?;
+        let value = cursor_value(field, order, &cursor.key)?;
+        let past = if walk_descending {
+            Condition::any().add(key.clone().lt(value.clone())).add(Condition::all().add(key.eq(value)).add(id_column.lt(cursor.id)))
+        } else {
+            Condition::any().add(key.clone().gt(value.clone())).add(Condition::all().add(key.eq(value)).add(id_column.gt(cursor.id)))
+        };
+        query = query.filter(past);
+    }
+    let mut rows = query.limit(size as u64 + 1).all(connection).await?;
+    let has_more = rows.len() > size;
+    rows.truncate(size);
+    if backwards {
+        rows.reverse();
+    }
+    let records = load_records(connection, rows).await?;
+    let cursors = records.iter().map(|record| encode_cursor(order, record)).collect();
+    Ok(Page {
+        records,
+        cursors,
+        has_next_page: if backwards { page.before.is_some() } else { has_more },
+        has_previous_page: if backwards { has_more } else { page.after.is_some() },
+        total_count,
+    })
+}
+
+fn page_size(page: &PageRequest) -> Result<(usize, bool)> {
+    if page.first.is_some() && page.last.is_some() {
+        return Err(Error::bad_input("last", "give first or last, not both"));
+    }
+    if page.last.is_none() && page.before.is_some() && page.after.is_some() {
+        return Err(Error::bad_input("before", "give after or before, not both"));
+    }
+    let (field, requested, backwards) = match (page.first, page.last) {
+        (_, Some(last)) => ("last", last, true),
+        (Some(first), None) => ("first", first, false),
+        (None, None) => ("first", DEFAULT_PAGE_SIZE, page.before.is_some()),
+    };
+    if !(0..=MAX_PAGE_SIZE).contains(&requested) {
+        return Err(Error::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}")));
+    }
+    Ok((requested as usize, backwards))
+}
+
+fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
+    let refuse = |field: &str, only: Kind| Err(Error::bad_input(field, format!("applies only to {} lists", only.as_str().to_lowercase())));
+    if kind != Kind::Opportunity {
+        if !filter.opportunity_types.is_empty() {
+            return refuse("filter.opportunityTypes", Kind::Opportunity);
+        }
+        if filter.deadline_from.is_some() || filter.deadline_to.is_some() {
+            return refuse("filter.deadlineFrom", Kind::Opportunity);
+        }
+        if order == Order::DeadlineSoonest {
+            return refuse("orderBy", Kind::Opportunity);
+        }
+    }
+    if kind != Kind::Policy && (!filter.policy_types.is_empty() || filter.effective_from.is_some() || filter.effective_to.is_some()) {
+        return refuse("filter.policyTypes", Kind::Policy);
+    }
+    if kind != Kind::Event {
+        if !filter.event_types.is_empty() || filter.starts_from.is_some() || filter.starts_to.is_some() {
+            return refuse("filter.eventTypes", Kind::Event);
+        }
+        if order == Order::StartsSoonest {
+            return refuse("orderBy", Kind::Event);
+        }
+    }
+    Ok(())
+}
+
+/// Every content id that has one of `values` in `column` of a link table.
+fn ids_linked_to(table: impl sea_orm::sea_query::IntoTableRef, content_id: impl sea_orm::sea_query::IntoColumnRef, column: impl ColumnTrait, values: Vec<String>) -> sea_orm::sea_query::SelectStatement {
+    Query::select().column(content_id).from(table).and_where(column.is_in(values)).to_owned()
+}
+
+fn details_join(kind: Kind) -> Option<RelationDef> {
+    match kind {
+        Kind::Opportunity => Some(content::Entity::belongs_to(opportunity_details::Entity).from(content::Column::Id).to(opportunity_details::Column::ContentId).into()),
+        Kind::Policy => Some(content::Entity::belongs_to(policy_details::Entity).from(content::Column::Id).to(policy_details::Column::ContentId).into()),
+        Kind::Event => Some(content::Entity::belongs_to(event_details::Entity).from(content::Column::Id).to(event_details::Column::ContentId).into()),
+        Kind::Research => None,
+    }
+}
+
+fn filtered(caller: &Caller, reference: &Reference, kind: Kind, filter: &ListFilter) -> Result<Select<content::Entity>> {
+    let mut query = content::Entity::find().filter(content::Column::Kind.eq(kind.as_str()));
+    if let Some(relation) = details_join(kind) {
+        query = query.join(JoinType::InnerJoin, relation);
+    }
+    let staff = matches!(caller.role(), Some(Role::Secretariat | Role::Correspondent));
+    let statuses: Vec<&str> = if staff && !filter.statuses.is_empty() {
+        filter.statuses.iter().map(|status| status.as_str()).collect()
+    } else {
+        vec![Status::Published.as_str()]
+    };
+    query = query.filter(readable_by(caller)).filter(content::Column::Status.is_in(statuses));
+    if filter.mine {
+        let user = caller.require_user()?;
+        query = query.filter(content::Column::AuthorId.eq(user.id.clone()));
+    }
+    if !filter.countries.is_empty() {
+        query = query.filter(content::Column::Id.in_subquery(ids_linked_to(
+            content_countries::Entity,
+            content_countries::Column::ContentId,
+            content_countries::Column::CountryCode,
+            filter.countries.clone(),
+        )));
+    }
+    if !filter.sectors.is_empty() {
+        let codes: Vec<String> = filter.sectors.iter().flat_map(|code| reference.sector_with_descendants(code)).collect();
+        query = query.filter(content::Column::Id.in_subquery(ids_linked_to(content_sectors::Entity, content_sectors::Column::ContentId, content_sectors::Column::SectorCode, codes)));
+    }
+    if !filter.tags.is_empty() {
+        let tags = filter.tags.iter().map(|tag| tag.to_lowercase()).collect();
+        query = query.filter(content::Column::Id.in_subquery(ids_linked_to(
+            entities::content_tags::Entity,
+            entities::content_tags::Column::ContentId,
+            entities::content_tags::Column::Tag,
+            tags,
+        )));
+    }
+    if !filter.languages.is_empty() {
+        query = query.filter(content::Column::Language.is_in(filter.languages.clone()));
+    }
+    if let Some(visibility) = filter.visibility {
+        query = query.filter(content::Column::Visibility.eq(visibility.as_str()));
+    }
+    query = within(query, content::Column::PublishedAt, filter.published_from, filter.published_to);
+    query = within(query, content::Column::UpdatedAt, filter.updated_from, filter.updated_to);
+    match kind {
+        Kind::Opportunity => {
+            if !filter.opportunity_types.is_empty() {
+                query = query.filter(opportunity_details::Column::OpportunityType.is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())));
+            }
+            query = within(query, opportunity_details::Column::Deadline, filter.deadline_from, filter.deadline_to);
+            if !filter.include_expired {
+                let today = Utc::now().date_naive();
+                query = query.filter(Condition::any().add(opportunity_details::Column::Deadline.is_null()).add(opportunity_details::Column::Deadline.gte(today)));
+            }
+        }
+        Kind::Policy => {
+            if !filter.policy_types.is_empty() {
+                query = query.filter(policy_details::Column::PolicyType.is_in(filter.policy_types.clone()));
+            }
+            query = within(query, policy_details::Column::EffectiveDate, filter.effective_from, filter.effective_to);
+        }
+        Kind::Event => {
+            if !filter.event_types.is_empty() {
+                query = query.filter(event_details::Column::EventType.is_in(filter.event_types.clone()));
+            }
+            query = within(query, event_details::Column::StartsAt, filter.starts_from, filter.starts_to);
+        }
+        Kind::Research => {}
+    }
+    Ok(query)
+}
+
+/// `from <= column <= to`, each bound optional.
+fn within<V: Into<Value>>(query: Select<content::Entity>, column: impl ColumnTrait, from: Option<V>, to: Option<V>) -> Select<content::Entity> {
+    let query = match from {
+        Some(from) => query.filter(column.gte(from)),
+        None => query,
+    };
+    match to {
+        Some(to) => query.filter(column.lte(to)),
+        None => query,
+    }
+}
+
+fn sort_expression(order: Order) -> Expr {
+    match order {
+        Order::Newest | Order::Oldest => Expr::col((content::Entity, content::Column::ListedAt)),
+        Order::RecentlyUpdated => Expr::col((content::Entity, content::Column::UpdatedAt)),
+        Order::DeadlineSoonest => Expr::cust(format!("COALESCE(\"opportunity_details\".\"deadline\", '{NO_DEADLINE}')")),
+        Order::StartsSoonest => Expr::col((event_details::Entity, event_details::Column::StartsAt)),
+    }
+}
+
+fn sort_key(order: Order, record: &ContentRecord) -> String {
+    let timestamp = |value: DateTime<Utc>| value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    match (order, &record.details) {
+        (Order::Newest | Order::Oldest, _) => timestamp(record.core.listed_at),
+        (Order::RecentlyUpdated, _) => timestamp(record.core.updated_at),
+        (Order::DeadlineSoonest, Details::Opportunity(details)) => details.deadline.map(|date| date.to_string()).unwrap_or_else(|| NO_DEADLINE.to_owned()),
+        (Order::StartsSoonest, Details::Event(details)) => timestamp(details.starts_at),
+        // check_applies keeps kind-specific orders to their kind.
+        (Order::DeadlineSoonest | Order::StartsSoonest, _) => timestamp(record.core.listed_at),
+    }
+}
+
+fn cursor_value(field: &str, order: Order, key: &str) -> Result<Value> {
+    let invalid = || Error::bad_input(field, "not a cursor of this list");
+    Ok(match order {
+        Order::DeadlineSoonest => Value::from(key.parse::<NaiveDate>().map_err(|_| invalid())?),
+        _ => Value::from(key.parse::<DateTime<Utc>>().map_err(|_| invalid())?),
+    })
+}
+
+fn encode_cursor(order: Order, record: &ContentRecord) -> String {
+    let cursor = Cursor { order, key: sort_key(order, record), id: record.core.id.clone() };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+fn decode_cursor(field: &str, encoded: &str, order: Order) -> Result<Cursor> {
+    let invalid = || Error::bad_input(field, "not a cursor of this list");
+    let bytes = URL_SAFE_NO_PAD.decode(encoded.as_bytes()).map_err(|_| invalid())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.order != order {
+        return Err(Error::bad_input(field, "the cursor belongs to a list in another order"));
+    }
+    Ok(cursor)
+}

@@ -1,0 +1,5 @@
+//! Service functions: the rules of the exchange (permissions, transactions, the change log).
+//! Resolvers call these and nothing below them.
+
+pub mod content;
+pub mod users;

@@ -1,0 +1,16 @@
+//! The state every request shares: one cloneable handle.
+
+use std::sync::Arc;
+
+use crate::auth::token::TokenKeys;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::reference::Reference;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub reference: Arc<Reference>,
+    pub tokens: TokenKeys,
+    pub metrics: Arc<Metrics>,
+}

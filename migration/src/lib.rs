@@ -1,0 +1,21 @@
+//! Database migrations, run at start-up and by `infoharbor migrate`, on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_reference_tables;
+mod m20261126_000002_create_identity_tables;
+mod m20261126_000003_create_content_tables;
+mod reference_csv;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_reference_tables::Migration),
+            Box::new(m20261126_000002_create_identity_tables::Migration),
+            Box::new(m20261126_000003_create_content_tables::Migration),
+        ]
+    }
+}
