@@ -18,19 +18,35 @@ use crate::state::AppState;
 /// Opens the database named by `storage`, creating the data dir, and brings its schema up
 /// to date.
 pub async fn open_database(storage: &StorageConfig) -> anyhow::Result<Db> {
-    std::fs::create_dir_all(&storage.data_dir).with_context(|| format!("failed to create the data dir {}", storage.data_dir.display()))?;
+    std::fs::create_dir_all(&storage.data_dir).with_context(|| {
+        format!(
+            "failed to create the data dir {}",
+            storage.data_dir.display()
+        )
+    })?;
     let url = resolve_url(storage.database_url.as_deref(), &storage.data_dir);
-    let db = Db::connect(&url).await.context("failed to connect to the database")?;
-    Migrator::up(db.connection(), None).await.context("failed to migrate the database")?;
+    let db = Db::connect(&url)
+        .await
+        .context("failed to connect to the database")?;
+    Migrator::up(db.connection(), None)
+        .await
+        .context("failed to migrate the database")?;
     Ok(db)
 }
 
 /// The state a command needs to call the service layer.
 pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow::Result<AppState> {
     let db = open_database(storage).await?;
-    let reference = Reference::load(db.connection()).await.context("failed to load reference data")?;
+    let reference = Reference::load(db.connection())
+        .await
+        .context("failed to load reference data")?;
     let secret = load_or_create_secret(jwt_secret, &storage.data_dir)?;
-    Ok(AppState { db, reference: Arc::new(reference), tokens: TokenKeys::new(&secret), metrics: Arc::new(Metrics::default()) })
+    Ok(AppState {
+        db,
+        reference: Arc::new(reference),
+        tokens: TokenKeys::new(&secret),
+        metrics: Arc::new(Metrics::default()),
+    })
 }
 
 /// A server bound to its port, ready to run.
@@ -45,8 +61,14 @@ impl Application {
         let state = state(storage, serve.jwt_secret.as_deref()).await?;
         let schema = crate::graphql::build(state.clone());
         let router = crate::http::router(state.clone(), schema, serve);
-        let listener = TcpListener::bind(serve.bind).await.with_context(|| format!("failed to listen on {}", serve.bind))?;
-        Ok(Self { listener, router, state })
+        let listener = TcpListener::bind(serve.bind)
+            .await
+            .with_context(|| format!("failed to listen on {}", serve.bind))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -58,8 +80,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 

@@ -10,12 +10,19 @@ use crate::config::{Cli, Command, StorageConfig, UserAddArgs, UserCommand};
 use crate::service::users::{self, NewUser};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Cli { storage, serve, command } = cli;
+    let Cli {
+        storage,
+        serve,
+        command,
+    } = cli;
     match command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let application = Application::build(&storage, &serve).await?;
             tracing::info!(address = %application.local_addr()?, "serving GraphQL on /graphql");
-            application.run_until(app::shutdown_signal()).await.context("the server failed")
+            application
+                .run_until(app::shutdown_signal())
+                .await
+                .context("the server failed")
         }
         Command::Migrate => {
             app::open_database(&storage).await?;
@@ -27,7 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = app::state(&storage, serve.jwt_secret.as_deref()).await?;
             crate::seed::demo(&state).await
         }
-        Command::User(UserCommand::Add(args)) => add_user(&storage, serve.jwt_secret.as_deref(), args).await,
+        Command::User(UserCommand::Add(args)) => {
+            add_user(&storage, serve.jwt_secret.as_deref(), args).await
+        }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -35,11 +44,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn add_user(storage: &StorageConfig, jwt_secret: Option<&str>, args: UserAddArgs) -> anyhow::Result<()> {
-    let role = Role::parse(&args.role).with_context(|| format!("unknown role '{}': use secretariat, correspondent, member, investor or user", args.role))?;
+async fn add_user(
+    storage: &StorageConfig,
+    jwt_secret: Option<&str>,
+    args: UserAddArgs,
+) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role).with_context(|| {
+        format!(
+            "unknown role '{}': use secretariat, correspondent, member, investor or user",
+            args.role
+        )
+    })?;
     eprintln!("password for {} (read from stdin):", args.email);
     let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password).context("failed to read the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("failed to read the password from stdin")?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let state = app::state(storage, jwt_secret).await?;
     let user = users::upsert(

@@ -47,7 +47,12 @@ pub struct StorageConfig {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address and port to listen on (port 0 picks a free port).
-    #[arg(long, env = "HARBOR_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "HARBOR_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
     /// Secret that signs access tokens; generated once into the data dir when unset.
     #[arg(long, env = "HARBOR_JWT_SECRET", hide_env_values = true, global = true)]
@@ -56,7 +61,12 @@ pub struct ServeConfig {
     #[arg(long, env = "HARBOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
     /// Longest a request may run before it is answered with a timeout, in seconds.
-    #[arg(long, env = "HARBOR_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "HARBOR_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
     pub request_timeout_secs: u64,
 }
 

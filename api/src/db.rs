@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
 use tokio::sync::{Mutex, MutexGuard};
 
 /// The shared database handle.
@@ -57,15 +60,18 @@ impl Db {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
         if is_sqlite {
-            options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // FULL: a commit is on disk before it is acknowledged, even across power loss.
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
+            options
+                .max_connections(8)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|sqlite| {
+                    sqlite
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        // FULL: a commit is on disk before it is acknowledged, even across power loss.
+                        .synchronous(SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
         } else {
             options.max_connections(16).min_connections(1);
         }
@@ -101,7 +107,10 @@ impl Db {
             None => None,
         };
         let transaction = self.connection.begin().await?;
-        Ok(WriteTransaction { transaction, _write_guard: write_guard })
+        Ok(WriteTransaction {
+            transaction,
+            _write_guard: write_guard,
+        })
     }
 
     /// True when the database answers a trivial query.

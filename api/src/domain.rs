@@ -6,11 +6,14 @@ use crate::error::{Error, Result};
 use crate::reference::Reference;
 
 /// Languages content may be written in (primary BCP 47 subtags).
-pub const CONTENT_LANGUAGES: &[&str] = &["zh", "en", "th", "vi", "id", "ms", "fil", "km", "lo", "my", "pt"];
+pub const CONTENT_LANGUAGES: &[&str] = &[
+    "zh", "en", "th", "vi", "id", "ms", "fil", "km", "lo", "my", "pt",
+];
 
 /// ISO 4217 codes accepted for amounts: the region's currencies and the usual majors.
 pub const CURRENCIES: &[&str] = &[
-    "CNY", "BND", "KHR", "IDR", "LAK", "MYR", "MMK", "PHP", "SGD", "THB", "VND", "USD", "EUR", "JPY", "KRW", "HKD", "GBP", "AUD", "CHF", "TWD", "INR",
+    "CNY", "BND", "KHR", "IDR", "LAK", "MYR", "MMK", "PHP", "SGD", "THB", "VND", "USD", "EUR",
+    "JPY", "KRW", "HKD", "GBP", "AUD", "CHF", "TWD", "INR",
 ];
 
 pub const TITLE_MAX_CHARS: usize = 300;
@@ -40,7 +43,10 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
 fn bounded_text(field: &str, text: &str, max: usize) -> Result<String> {
     let length = text.chars().count();
     if length > max {
-        return Err(Error::bad_input(field, format!("must be at most {max} characters, got {length}")));
+        return Err(Error::bad_input(
+            field,
+            format!("must be at most {max} characters, got {length}"),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -49,13 +55,24 @@ fn bounded_text(field: &str, text: &str, max: usize) -> Result<String> {
 /// canonical case (`zh-Hans-CN`).
 pub fn language_tag(field: &str, value: &str) -> Result<String> {
     let subtags: Vec<&str> = value.trim().split('-').collect();
-    let well_formed = subtags.iter().all(|subtag| !subtag.is_empty() && subtag.len() <= 8 && subtag.chars().all(|c| c.is_ascii_alphanumeric()));
+    let well_formed = subtags.iter().all(|subtag| {
+        !subtag.is_empty() && subtag.len() <= 8 && subtag.chars().all(|c| c.is_ascii_alphanumeric())
+    });
     let primary = subtags[0].to_ascii_lowercase();
     if !well_formed || !(2..=3).contains(&primary.len()) {
-        return Err(Error::bad_input(field, format!("'{value}' is not a BCP 47 language tag")));
+        return Err(Error::bad_input(
+            field,
+            format!("'{value}' is not a BCP 47 language tag"),
+        ));
     }
     if !CONTENT_LANGUAGES.contains(&primary.as_str()) {
-        return Err(Error::bad_input(field, format!("language '{primary}' is not supported; use one of {}", CONTENT_LANGUAGES.join(", "))));
+        return Err(Error::bad_input(
+            field,
+            format!(
+                "language '{primary}' is not supported; use one of {}",
+                CONTENT_LANGUAGES.join(", ")
+            ),
+        ));
     }
     let canonical: Vec<String> = subtags
         .iter()
@@ -74,12 +91,20 @@ pub fn language_tag(field: &str, value: &str) -> Result<String> {
 }
 
 /// Country codes that exist, upper-cased, without duplicates, in the order given.
-pub fn country_codes(field: &str, values: &[String], reference: &Reference, allow_empty: bool) -> Result<Vec<String>> {
+pub fn country_codes(
+    field: &str,
+    values: &[String],
+    reference: &Reference,
+    allow_empty: bool,
+) -> Result<Vec<String>> {
     let mut codes: Vec<String> = Vec::new();
     for value in values {
         let code = value.trim().to_ascii_uppercase();
         if reference.country(&code).is_none() {
-            return Err(Error::bad_input(field, format!("unknown country code '{value}'")));
+            return Err(Error::bad_input(
+                field,
+                format!("unknown country code '{value}'"),
+            ));
         }
         if !codes.contains(&code) {
             codes.push(code);
@@ -92,16 +117,30 @@ pub fn country_codes(field: &str, values: &[String], reference: &Reference, allo
 }
 
 pub fn country_code(field: &str, value: &str, reference: &Reference) -> Result<String> {
-    country_codes(field, std::slice::from_ref(&value.to_owned()), reference, false).map(|mut codes| codes.remove(0))
+    country_codes(
+        field,
+        std::slice::from_ref(&value.to_owned()),
+        reference,
+        false,
+    )
+    .map(|mut codes| codes.remove(0))
 }
 
 /// Sector codes that exist, without duplicates, in the order given.
-pub fn sector_codes(field: &str, values: &[String], reference: &Reference, allow_empty: bool) -> Result<Vec<String>> {
+pub fn sector_codes(
+    field: &str,
+    values: &[String],
+    reference: &Reference,
+    allow_empty: bool,
+) -> Result<Vec<String>> {
     let mut codes: Vec<String> = Vec::new();
     for value in values {
         let code = value.trim().to_owned();
         if reference.sector(&code).is_none() {
-            return Err(Error::bad_input(field, format!("unknown sector code '{value}'")));
+            return Err(Error::bad_input(
+                field,
+                format!("unknown sector code '{value}'"),
+            ));
         }
         if !codes.contains(&code) {
             codes.push(code);
@@ -131,7 +170,10 @@ pub fn tags(field: &str, values: &[String]) -> Result<Vec<String>> {
 pub fn currency(field: &str, value: &str) -> Result<String> {
     let code = value.trim().to_ascii_uppercase();
     if !CURRENCIES.contains(&code.as_str()) {
-        return Err(Error::bad_input(field, format!("'{value}' is not a supported ISO 4217 currency code")));
+        return Err(Error::bad_input(
+            field,
+            format!("'{value}' is not a supported ISO 4217 currency code"),
+        ));
     }
     Ok(code)
 }
@@ -149,26 +191,49 @@ impl Amount {
     pub const MAX_DECIMALS: usize = 4;
 
     pub fn parse(field: &str, value: &str) -> Result<Amount> {
-        let invalid = || Error::bad_input(field, format!("'{value}' is not a non-negative decimal amount such as 250000 or 1250.50"));
+        let invalid = || {
+            Error::bad_input(
+                field,
+                format!("'{value}' is not a non-negative decimal amount such as 250000 or 1250.50"),
+            )
+        };
         let trimmed = value.trim();
         let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
         let digits_only = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-        if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || (trimmed.contains('.') && fraction.is_empty()) {
+        if whole.is_empty()
+            || !digits_only(whole)
+            || !digits_only(fraction)
+            || (trimmed.contains('.') && fraction.is_empty())
+        {
             return Err(invalid());
         }
         if fraction.len() > Self::MAX_DECIMALS {
-            return Err(Error::bad_input(field, format!("at most {} decimal places", Self::MAX_DECIMALS)));
+            return Err(Error::bad_input(
+                field,
+                format!("at most {} decimal places", Self::MAX_DECIMALS),
+            ));
         }
         let whole = whole.trim_start_matches('0');
         if whole.len() > 20 {
             return Err(Error::bad_input(field, "amount is too large"));
         }
         let fraction = fraction.trim_end_matches('0');
-        let whole_value: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+        let whole_value: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| invalid())?
+        };
         let fraction_value: u128 = format!("{fraction:0<4}").parse().map_err(|_| invalid())?;
         let whole_text = if whole.is_empty() { "0" } else { whole };
-        let text = if fraction.is_empty() { whole_text.to_owned() } else { format!("{whole_text}.{fraction}") };
-        Ok(Amount { text, scaled: whole_value * 10_000 + fraction_value })
+        let text = if fraction.is_empty() {
+            whole_text.to_owned()
+        } else {
+            format!("{whole_text}.{fraction}")
+        };
+        Ok(Amount {
+            text,
+            scaled: whole_value * 10_000 + fraction_value,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -197,12 +262,20 @@ pub fn email(field: &str, value: &str) -> Result<String> {
     let address = value.trim().to_lowercase();
     let valid = match address.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !address.contains(char::is_whitespace) && address.len() <= 254
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !address.contains(char::is_whitespace)
+                && address.len() <= 254
         }
         None => false,
     };
     if !valid {
-        return Err(Error::bad_input(field, format!("'{value}' is not an e-mail address")));
+        return Err(Error::bad_input(
+            field,
+            format!("'{value}' is not an e-mail address"),
+        ));
     }
     Ok(address)
 }
@@ -210,9 +283,14 @@ pub fn email(field: &str, value: &str) -> Result<String> {
 /// An absolute http(s) URL.
 pub fn url(field: &str, value: &str) -> Result<String> {
     let trimmed = value.trim();
-    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && trimmed.len() > 10 && !trimmed.contains(char::is_whitespace);
+    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        && trimmed.len() > 10
+        && !trimmed.contains(char::is_whitespace);
     if !valid || trimmed.len() > 2_000 {
-        return Err(Error::bad_input(field, "must be an absolute http or https URL"));
+        return Err(Error::bad_input(
+            field,
+            "must be an absolute http or https URL",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -221,9 +299,18 @@ pub fn url(field: &str, value: &str) -> Result<String> {
 pub fn time_zone(field: &str, value: &str) -> Result<String> {
     let trimmed = value.trim();
     let valid = trimmed == "UTC"
-        || (trimmed.contains('/') && trimmed.split('/').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))));
+        || (trimmed.contains('/')
+            && trimmed.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            }));
     if !valid || trimmed.len() > 64 {
-        return Err(Error::bad_input(field, format!("'{value}' is not an IANA time zone such as Asia/Bangkok")));
+        return Err(Error::bad_input(
+            field,
+            format!("'{value}' is not an IANA time zone such as Asia/Bangkok"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -234,7 +321,10 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<String> {
     if allowed.contains(&normalised.as_str()) {
         Ok(normalised)
     } else {
-        Err(Error::bad_input(field, format!("'{value}' is not one of {}", allowed.join(", "))))
+        Err(Error::bad_input(
+            field,
+            format!("'{value}' is not one of {}", allowed.join(", ")),
+        ))
     }
 }
 
@@ -248,7 +338,9 @@ mod tests {
         assert_eq!(Amount::parse("a", "0").unwrap().as_str(), "0");
         assert_eq!(Amount::parse("a", "1000000").unwrap().as_str(), "1000000");
         assert!(Amount::parse("a", "999.9999").unwrap() < Amount::parse("a", "1000").unwrap());
-        for bad in ["", "-1", "1e6", "1.", ".5", "1,000", "12.34567", "NaN", "1.2.3"] {
+        for bad in [
+            "", "-1", "1e6", "1.", ".5", "1,000", "12.34567", "NaN", "1.2.3",
+        ] {
             assert!(Amount::parse("a", bad).is_err(), "{bad} should be refused");
         }
     }

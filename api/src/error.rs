@@ -70,7 +70,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::BadUserInput { field: field.into(), message: message.into() }
+        Error::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -106,11 +109,13 @@ impl From<Error> for async_graphql::Error {
             tracing::error!(error = ?cause, "internal error");
         }
         let code = error.code();
-        let mut graphql_error = async_graphql::Error::new(error.to_string()).extend_with(|_, extensions| {
-            extensions.set("code", code.as_str());
-        });
+        let mut graphql_error =
+            async_graphql::Error::new(error.to_string()).extend_with(|_, extensions| {
+                extensions.set("code", code.as_str());
+            });
         if let Error::BadUserInput { field, .. } = &error {
-            graphql_error = graphql_error.extend_with(|_, extensions| extensions.set("field", field.as_str()));
+            graphql_error =
+                graphql_error.extend_with(|_, extensions| extensions.set("field", field.as_str()));
         }
         graphql_error
     }

@@ -30,7 +30,10 @@ struct HttpState {
 }
 
 pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Router {
-    let http_state = HttpState { app: state.clone(), schema: schema.clone() };
+    let http_state = HttpState {
+        app: state.clone(),
+        schema: schema.clone(),
+    };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_post))
         .route_service("/graphql/ws", GraphQLSubscription::new(schema))
@@ -40,24 +43,47 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
         .with_state(http_state)
         // The GraphQL handler reads the body as `Bytes`, which obeys this limit.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(config.request_timeout_secs)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
         .layer(middleware::from_fn_with_state(state, observe))
 }
 
 /// A GraphQL-shaped error answer for requests refused before execution.
 fn refusal(status: StatusCode, code: Code, message: &str) -> Response {
-    (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }))).into_response()
+    (
+        status,
+        Json(
+            json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }),
+        ),
+    )
+        .into_response()
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("infoharbor").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("infoharbor")
+            .finish(),
+    )
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
         return false;
     };
-    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     media_type == "application/json" || media_type == "application/graphql-response+json"
 }
 
@@ -65,44 +91,95 @@ async fn caller_from(state: &AppState, headers: &HeaderMap) -> Result<Caller, Er
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Caller::anonymous());
     };
-    let token = value.to_str().ok().and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))).ok_or(Error::Unauthenticated)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .ok_or(Error::Unauthenticated)?;
     users::caller_for_token(state, token.trim()).await
 }
 
-async fn graphql_post(State(http): State<HttpState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn graphql_post(
+    State(http): State<HttpState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if !is_json(&headers) {
-        return refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, Code::BadUserInput, "send the request as application/json");
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::BadUserInput,
+            "send the request as application/json",
+        );
     }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refusal(StatusCode::PAYLOAD_TOO_LARGE, Code::BadUserInput, "the request body is too large");
+            return refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::BadUserInput,
+                "the request body is too large",
+            );
         }
-        Err(_) => return refusal(StatusCode::BAD_REQUEST, Code::BadUserInput, "the request body could not be read"),
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                Code::BadUserInput,
+                "the request body could not be read",
+            );
+        }
     };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
-        Err(_) => return refusal(StatusCode::BAD_REQUEST, Code::BadUserInput, "the body is not a GraphQL request in JSON"),
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                Code::BadUserInput,
+                "the body is not a GraphQL request in JSON",
+            );
+        }
     };
     if let BatchRequest::Batch(requests) = &batch
         && requests.len() > graphql::MAX_BATCH_OPERATIONS
     {
-        let message = format!("a batch may hold at most {} operations", graphql::MAX_BATCH_OPERATIONS);
+        let message = format!(
+            "a batch may hold at most {} operations",
+            graphql::MAX_BATCH_OPERATIONS
+        );
         return refusal(StatusCode::BAD_REQUEST, Code::QueryTooComplex, &message);
     }
     let caller = match caller_from(&http.app, &headers).await {
         Ok(caller) => caller,
-        Err(Error::Unauthenticated) => return refusal(StatusCode::UNAUTHORIZED, Code::Unauthenticated, "the access token is invalid or expired"),
+        Err(Error::Unauthenticated) => {
+            return refusal(
+                StatusCode::UNAUTHORIZED,
+                Code::Unauthenticated,
+                "the access token is invalid or expired",
+            );
+        }
         Err(error) => {
             tracing::error!(error = ?error, "failed to identify the caller");
-            return refusal(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, "internal error");
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Internal,
+                "internal error",
+            );
         }
     };
     // Each operation gets its own loaders: their caches must not outlive one operation.
-    let with_loaders = |request: async_graphql::Request| request.data(graphql::loaders::per_request(http.app.db.connection().clone()));
+    let with_loaders = |request: async_graphql::Request| {
+        request.data(graphql::loaders::per_request(
+            http.app.db.connection().clone(),
+        ))
+    };
     let batch = match batch.data(caller) {
         BatchRequest::Single(request) => BatchRequest::Single(with_loaders(request)),
-        BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(with_loaders).collect()),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(with_loaders).collect())
+        }
     };
     let mut response = http.schema.execute_batch(batch).await;
     let responses: Vec<&mut async_graphql::Response> = match &mut response {
@@ -135,12 +212,24 @@ async fn metrics(State(http): State<HttpState>) -> Response {
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("request", %method, %route, request_id = %request_id);
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     let elapsed = started.elapsed();
-    state.metrics.record_request(&method, &route, response.status().as_u16(), elapsed);
-    span.in_scope(|| tracing::info!(status = response.status().as_u16(), elapsed_ms = elapsed.as_millis() as u64, "request served"));
+    state
+        .metrics
+        .record_request(&method, &route, response.status().as_u16(), elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "request served"
+        )
+    });
     response
 }

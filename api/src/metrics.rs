@@ -10,7 +10,9 @@ use std::time::Duration;
 use crate::error::Code;
 
 /// Upper bounds of the latency histogram, in seconds.
-const LATENCY_BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const LATENCY_BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -25,7 +27,9 @@ pub struct Metrics {
 impl Metrics {
     pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut requests) = self.requests.lock() {
-            *requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *requests
+                .entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
         let seconds = elapsed.as_secs_f64();
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
@@ -34,7 +38,8 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn record_error(&self, code: Code) {
@@ -46,30 +51,67 @@ impl Metrics {
     /// The exposition text; `database_queries` comes from the database handle.
     pub fn render(&self, database_queries: u64) -> String {
         let mut text = String::new();
-        let _ = writeln!(text, "# HELP infoharbor_http_requests_total HTTP requests by method, route and status.");
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_http_requests_total HTTP requests by method, route and status."
+        );
         let _ = writeln!(text, "# TYPE infoharbor_http_requests_total counter");
         if let Ok(requests) = self.requests.lock() {
             for ((method, route, status), count) in requests.iter() {
-                let _ = writeln!(text, "infoharbor_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}");
+                let _ = writeln!(
+                    text,
+                    "infoharbor_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+                );
             }
         }
-        let _ = writeln!(text, "# HELP infoharbor_http_request_duration_seconds HTTP request latency.");
-        let _ = writeln!(text, "# TYPE infoharbor_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_http_request_duration_seconds HTTP request latency."
+        );
+        let _ = writeln!(
+            text,
+            "# TYPE infoharbor_http_request_duration_seconds histogram"
+        );
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
-            let _ = writeln!(text, "infoharbor_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Ordering::Relaxed));
+            let _ = writeln!(
+                text,
+                "infoharbor_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(text, "infoharbor_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(text, "infoharbor_http_request_duration_seconds_sum {}", self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6);
-        let _ = writeln!(text, "infoharbor_http_request_duration_seconds_count {count}");
-        let _ = writeln!(text, "# HELP infoharbor_graphql_errors_total GraphQL errors by public code.");
+        let _ = writeln!(
+            text,
+            "infoharbor_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            text,
+            "infoharbor_http_request_duration_seconds_sum {}",
+            self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            text,
+            "infoharbor_http_request_duration_seconds_count {count}"
+        );
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_graphql_errors_total GraphQL errors by public code."
+        );
         let _ = writeln!(text, "# TYPE infoharbor_graphql_errors_total counter");
         if let Ok(errors) = self.errors.lock() {
             for code in Code::ALL {
-                let _ = writeln!(text, "infoharbor_graphql_errors_total{{code=\"{}\"}} {}", code.as_str(), errors.get(code.as_str()).copied().unwrap_or(0));
+                let _ = writeln!(
+                    text,
+                    "infoharbor_graphql_errors_total{{code=\"{}\"}} {}",
+                    code.as_str(),
+                    errors.get(code.as_str()).copied().unwrap_or(0)
+                );
             }
         }
-        let _ = writeln!(text, "# HELP infoharbor_database_queries_total Statements sent to the database.");
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_database_queries_total Statements sent to the database."
+        );
         let _ = writeln!(text, "# TYPE infoharbor_database_queries_total counter");
         let _ = writeln!(text, "infoharbor_database_queries_total {database_queries}");
         text

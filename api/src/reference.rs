@@ -56,7 +56,10 @@ pub struct Region {
 
 /// The primary language subtag, lower-cased: `zh-Hans-CN` → `zh`.
 pub fn primary_subtag(tag: &str) -> String {
-    tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase()
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -89,34 +92,65 @@ impl Reference {
             .all(db)
             .await?
             .into_iter()
-            .map(|row| Sector { code: row.code, parent_code: row.parent_code, name_zh: row.name_zh, name_en: row.name_en })
+            .map(|row| Sector {
+                code: row.code,
+                parent_code: row.parent_code,
+                name_zh: row.name_zh,
+                name_en: row.name_en,
+            })
             .collect();
         let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for link in region_countries::Entity::find().all(db).await? {
-            members.entry(link.region_code).or_default().push(link.country_code);
+            members
+                .entry(link.region_code)
+                .or_default()
+                .push(link.country_code);
         }
         let regions = regions::Entity::find()
             .order_by_asc(regions::Column::Code)
             .all(db)
             .await?
             .into_iter()
-            .map(|row| Region { countries: members.remove(&row.code).unwrap_or_default(), code: row.code, name_en: row.name_en, name_zh: row.name_zh })
+            .map(|row| Region {
+                countries: members.remove(&row.code).unwrap_or_default(),
+                code: row.code,
+                name_en: row.name_en,
+                name_zh: row.name_zh,
+            })
             .collect();
         Ok(Self::new(countries, sectors, regions))
     }
 
     pub fn new(countries: Vec<Country>, sectors: Vec<Sector>, regions: Vec<Region>) -> Self {
-        let country_index = countries.iter().enumerate().map(|(index, country)| (country.code.clone(), index)).collect();
-        let sector_index = sectors.iter().enumerate().map(|(index, sector)| (sector.code.clone(), index)).collect();
-        Self { countries, sectors, regions, country_index, sector_index }
+        let country_index = countries
+            .iter()
+            .enumerate()
+            .map(|(index, country)| (country.code.clone(), index))
+            .collect();
+        let sector_index = sectors
+            .iter()
+            .enumerate()
+            .map(|(index, sector)| (sector.code.clone(), index))
+            .collect();
+        Self {
+            countries,
+            sectors,
+            regions,
+            country_index,
+            sector_index,
+        }
     }
 
     pub fn country(&self, code: &str) -> Option<&Country> {
-        self.country_index.get(code).map(|&index| &self.countries[index])
+        self.country_index
+            .get(code)
+            .map(|&index| &self.countries[index])
     }
 
     pub fn sector(&self, code: &str) -> Option<&Sector> {
-        self.sector_index.get(code).map(|&index| &self.sectors[index])
+        self.sector_index
+            .get(code)
+            .map(|&index| &self.sectors[index])
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {
@@ -124,18 +158,26 @@ impl Reference {
     }
 
     pub fn children(&self, code: &str) -> impl Iterator<Item = &Sector> {
-        self.sectors.iter().filter(move |sector| sector.parent_code.as_deref() == Some(code))
+        self.sectors
+            .iter()
+            .filter(move |sector| sector.parent_code.as_deref() == Some(code))
     }
 
     /// The codes a sector filter matches: the code itself and, for a category, its
     /// sub-categories.
     pub fn sector_with_descendants(&self, code: &str) -> Vec<String> {
-        std::iter::once(code.to_owned()).chain(self.children(code).map(|child| child.code.clone())).collect()
+        std::iter::once(code.to_owned())
+            .chain(self.children(code).map(|child| child.code.clone()))
+            .collect()
     }
 
     /// Whether `code` is `scope` or lies under it.
     pub fn sector_covers(&self, scope: &str, code: &str) -> bool {
-        scope == code || self.sector(code).and_then(|sector| sector.parent_code.as_deref()) == Some(scope)
+        scope == code
+            || self
+                .sector(code)
+                .and_then(|sector| sector.parent_code.as_deref())
+                == Some(scope)
     }
 }
 
@@ -150,12 +192,24 @@ mod tests {
             name_zh: format!("zh {code}"),
             name_en: format!("en {code}"),
         };
-        Reference::new(vec![], vec![sector("05", None), sector("0501", Some("05")), sector("0504", Some("05")), sector("04", None)], vec![])
+        Reference::new(
+            vec![],
+            vec![
+                sector("05", None),
+                sector("0501", Some("05")),
+                sector("0504", Some("05")),
+                sector("04", None),
+            ],
+            vec![],
+        )
     }
 
     #[test]
     fn a_category_matches_its_sub_categories() {
-        assert_eq!(sample().sector_with_descendants("05"), vec!["05", "0501", "0504"]);
+        assert_eq!(
+            sample().sector_with_descendants("05"),
+            vec!["05", "0501", "0504"]
+        );
         assert_eq!(sample().sector_with_descendants("0504"), vec!["0504"]);
     }
 

@@ -53,10 +53,22 @@ const REGIONS: &[(&str, &str, &str, &[&str])] = &[
         "ASEAN",
         "ASEAN",
         "东盟",
-        &["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"],
+        &[
+            "BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL",
+        ],
     ),
-    ("MEKONG", "Mekong subregion", "湄公河次区域", &["KH", "LA", "MM", "TH", "VN"]),
-    ("MARITIME", "Maritime ASEAN", "海上东盟", &["BN", "ID", "MY", "PH", "SG", "TL"]),
+    (
+        "MEKONG",
+        "Mekong subregion",
+        "湄公河次区域",
+        &["KH", "LA", "MM", "TH", "VN"],
+    ),
+    (
+        "MARITIME",
+        "Maritime ASEAN",
+        "海上东盟",
+        &["BN", "ID", "MY", "PH", "SG", "TL"],
+    ),
 ];
 
 #[async_trait::async_trait]
@@ -141,7 +153,9 @@ impl MigrationTrait for Migration {
             Sectors::Table.into_iden(),
             Countries::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -165,9 +179,16 @@ async fn seed(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .into_iter()
         .enumerate()
     {
-        let [code, name_en, name_zh, name_local, local_language, currency, asean] =
-            <[String; 7]>::try_from(record)
-                .map_err(|_| DbErr::Migration("countries.csv: a row without 7 fields".into()))?;
+        let [
+            code,
+            name_en,
+            name_zh,
+            name_local,
+            local_language,
+            currency,
+            asean,
+        ] = <[String; 7]>::try_from(record)
+            .map_err(|_| DbErr::Migration("countries.csv: a row without 7 fields".into()))?;
         countries.values_panic([
             code.into(),
             name_en.into(),

@@ -2,7 +2,10 @@
 //! scope (countries, regions, sectors), and refresh tokens.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{boolean, string, string_null, string_uniq, timestamp_with_time_zone, timestamp_with_time_zone_null};
+use sea_orm_migration::schema::{
+    boolean, string, string_null, string_uniq, timestamp_with_time_zone,
+    timestamp_with_time_zone_null,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -226,7 +229,9 @@ impl MigrationTrait for Migration {
             Users::Table.into_iden(),
             Organisations::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -4,8 +4,8 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_pk_auto, boolean, date_null, integer_null, string, string_null, text,
-    text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
+    big_pk_auto, boolean, date_null, integer_null, string, string_null, text, text_null,
+    timestamp_with_time_zone, timestamp_with_time_zone_null,
 };
 
 #[derive(DeriveMigrationName)]
@@ -166,7 +166,10 @@ enum Sectors {
     Code,
 }
 
-fn belongs_to_content(table: impl IntoIden + Copy + 'static, column: impl IntoIden + Copy + 'static) -> ForeignKeyCreateStatement {
+fn belongs_to_content(
+    table: impl IntoIden + Copy + 'static,
+    column: impl IntoIden + Copy + 'static,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(table, column)
         .to(Content::Table, Content::Id)
@@ -205,7 +208,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Content::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Content::PublishedAt))
                     .col(timestamp_with_time_zone(Content::ListedAt))
-                    .foreign_key(ForeignKey::create().from(Content::Table, Content::AuthorId).to(Users::Table, Users::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Content::Table, Content::AuthorId)
+                            .to(Users::Table, Users::Id),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Content::Table, Content::OrganisationId)
@@ -216,9 +223,24 @@ impl MigrationTrait for Migration {
             .await?;
         // Lists are always one kind, usually one status, newest first.
         manager
-            .create_index(index("idx_content_listing", Content::Table, &[Content::Kind, Content::Status, Content::ListedAt, Content::Id]))
+            .create_index(index(
+                "idx_content_listing",
+                Content::Table,
+                &[
+                    Content::Kind,
+                    Content::Status,
+                    Content::ListedAt,
+                    Content::Id,
+                ],
+            ))
             .await?;
-        manager.create_index(index("idx_content_author", Content::Table, &[Content::AuthorId])).await?;
+        manager
+            .create_index(index(
+                "idx_content_author",
+                Content::Table,
+                &[Content::AuthorId],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -226,8 +248,15 @@ impl MigrationTrait for Migration {
                     .table(ContentCountries::Table)
                     .col(string(ContentCountries::ContentId))
                     .col(string(ContentCountries::CountryCode))
-                    .primary_key(Index::create().col(ContentCountries::ContentId).col(ContentCountries::CountryCode))
-                    .foreign_key(&mut belongs_to_content(ContentCountries::Table, ContentCountries::ContentId))
+                    .primary_key(
+                        Index::create()
+                            .col(ContentCountries::ContentId)
+                            .col(ContentCountries::CountryCode),
+                    )
+                    .foreign_key(&mut belongs_to_content(
+                        ContentCountries::Table,
+                        ContentCountries::ContentId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(ContentCountries::Table, ContentCountries::CountryCode)
@@ -251,8 +280,15 @@ impl MigrationTrait for Migration {
                     .table(ContentSectors::Table)
                     .col(string(ContentSectors::ContentId))
                     .col(string(ContentSectors::SectorCode))
-                    .primary_key(Index::create().col(ContentSectors::ContentId).col(ContentSectors::SectorCode))
-                    .foreign_key(&mut belongs_to_content(ContentSectors::Table, ContentSectors::ContentId))
+                    .primary_key(
+                        Index::create()
+                            .col(ContentSectors::ContentId)
+                            .col(ContentSectors::SectorCode),
+                    )
+                    .foreign_key(&mut belongs_to_content(
+                        ContentSectors::Table,
+                        ContentSectors::ContentId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(ContentSectors::Table, ContentSectors::SectorCode)
@@ -276,8 +312,15 @@ impl MigrationTrait for Migration {
                     .table(ContentTags::Table)
                     .col(string(ContentTags::ContentId))
                     .col(string(ContentTags::Tag))
-                    .primary_key(Index::create().col(ContentTags::ContentId).col(ContentTags::Tag))
-                    .foreign_key(&mut belongs_to_content(ContentTags::Table, ContentTags::ContentId))
+                    .primary_key(
+                        Index::create()
+                            .col(ContentTags::ContentId)
+                            .col(ContentTags::Tag),
+                    )
+                    .foreign_key(&mut belongs_to_content(
+                        ContentTags::Table,
+                        ContentTags::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -290,8 +333,15 @@ impl MigrationTrait for Migration {
                     .col(text(ContentTranslations::Title))
                     .col(text(ContentTranslations::Summary))
                     .col(text(ContentTranslations::Body))
-                    .primary_key(Index::create().col(ContentTranslations::ContentId).col(ContentTranslations::Language))
-                    .foreign_key(&mut belongs_to_content(ContentTranslations::Table, ContentTranslations::ContentId))
+                    .primary_key(
+                        Index::create()
+                            .col(ContentTranslations::ContentId)
+                            .col(ContentTranslations::Language),
+                    )
+                    .foreign_key(&mut belongs_to_content(
+                        ContentTranslations::Table,
+                        ContentTranslations::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -308,7 +358,10 @@ impl MigrationTrait for Migration {
                     .col(string_null(OpportunityDetails::Stage))
                     .col(date_null(OpportunityDetails::Deadline))
                     .col(text_null(OpportunityDetails::Contact))
-                    .foreign_key(&mut belongs_to_content(OpportunityDetails::Table, OpportunityDetails::ContentId))
+                    .foreign_key(&mut belongs_to_content(
+                        OpportunityDetails::Table,
+                        OpportunityDetails::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -322,7 +375,10 @@ impl MigrationTrait for Migration {
                     .col(string(PolicyDetails::PolicyType))
                     .col(string_null(PolicyDetails::DocumentNumber))
                     .col(date_null(PolicyDetails::EffectiveDate))
-                    .foreign_key(&mut belongs_to_content(PolicyDetails::Table, PolicyDetails::ContentId))
+                    .foreign_key(&mut belongs_to_content(
+                        PolicyDetails::Table,
+                        PolicyDetails::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -336,7 +392,10 @@ impl MigrationTrait for Migration {
                     .col(integer_null(ResearchDetails::ReadinessLevel))
                     .col(string_null(ResearchDetails::IpStatus))
                     .col(boolean(ResearchDetails::OpenToCommercialisation).default(false))
-                    .foreign_key(&mut belongs_to_content(ResearchDetails::Table, ResearchDetails::ContentId))
+                    .foreign_key(&mut belongs_to_content(
+                        ResearchDetails::Table,
+                        ResearchDetails::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -353,9 +412,14 @@ impl MigrationTrait for Migration {
                     .col(string_null(EventDetails::CountryCode))
                     .col(boolean(EventDetails::Online).default(false))
                     .col(text_null(EventDetails::Venue))
-                    .col(timestamp_with_time_zone_null(EventDetails::RegistrationDeadline))
+                    .col(timestamp_with_time_zone_null(
+                        EventDetails::RegistrationDeadline,
+                    ))
                     .col(integer_null(EventDetails::Capacity))
-                    .foreign_key(&mut belongs_to_content(EventDetails::Table, EventDetails::ContentId))
+                    .foreign_key(&mut belongs_to_content(
+                        EventDetails::Table,
+                        EventDetails::ContentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -371,7 +435,10 @@ impl MigrationTrait for Migration {
                     .col(string(ContentStatusHistory::ToStatus))
                     .col(text_null(ContentStatusHistory::Reason))
                     .col(timestamp_with_time_zone(ContentStatusHistory::CreatedAt))
-                    .foreign_key(&mut belongs_to_content(ContentStatusHistory::Table, ContentStatusHistory::ContentId))
+                    .foreign_key(&mut belongs_to_content(
+                        ContentStatusHistory::Table,
+                        ContentStatusHistory::ContentId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(ContentStatusHistory::Table, ContentStatusHistory::ActorId)
@@ -418,7 +485,9 @@ impl MigrationTrait for Migration {
             ContentCountries::Table.into_iden(),
             Content::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

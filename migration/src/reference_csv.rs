@@ -39,7 +39,10 @@ mod tests {
     #[test]
     fn quoted_fields_keep_their_commas() {
         let parsed = records("a,b\n0302,\"Telecom, broadcasting\"\n");
-        assert_eq!(parsed, vec![vec!["0302".to_owned(), "Telecom, broadcasting".to_owned()]]);
+        assert_eq!(
+            parsed,
+            vec![vec!["0302".to_owned(), "Telecom, broadcasting".to_owned()]]
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ impl Caller {
 
     /// Members in good standing and the secretariat see member-only content and contacts.
     pub fn sees_members_content(&self) -> bool {
-        self.user.as_ref().is_some_and(|user| user.role == Role::Secretariat || user.in_member_organisation)
+        self.user
+            .as_ref()
+            .is_some_and(|user| user.role == Role::Secretariat || user.in_member_organisation)
     }
 
     pub fn is(&self, user_id: &str) -> bool {

@@ -8,7 +8,8 @@ const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("argon2 parameters are constants and valid");
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
+        .expect("argon2 parameters are constants and valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -22,14 +23,18 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 /// Whether `password` matches the stored PHC string.
 pub fn verify(password: &str, stored: &str) -> bool {
-    hasher().verify_password(password.as_bytes(), stored).is_ok()
+    hasher()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
 }
 
 /// A valid hash of a password nobody has: verifying against it costs as much as against a
 /// real one, so an unknown email takes as long to reject as a wrong password.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash(&uuid::Uuid::new_v4().to_string()).expect("hashing a random password works"))
+    DUMMY.get_or_init(|| {
+        hash(&uuid::Uuid::new_v4().to_string()).expect("hashing a random password works")
+    })
 }
 
 #[cfg(test)]

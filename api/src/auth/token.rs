@@ -41,7 +41,11 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
     }
 
     pub fn issue(&self, user_id: &str, role: &str) -> anyhow::Result<String> {
@@ -56,13 +60,19 @@ impl TokenKeys {
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// The claims of a valid token; `None` for anything else (bad signature, expired, wrong
     /// audience, `alg: none`, garbage), without saying which: the caller learns nothing.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|data| data.claims)
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|data| data.claims)
     }
 }
 
@@ -70,22 +80,35 @@ impl TokenKeys {
 pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
     if let Some(secret) = configured.filter(|secret| !secret.is_empty()) {
-        anyhow::ensure!(secret.len() >= 32, "HARBOR_JWT_SECRET must be at least 32 bytes long");
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "HARBOR_JWT_SECRET must be at least 32 bytes long"
+        );
         return Ok(secret.as_bytes().to_vec());
     }
     let path = data_dir.join("jwt-secret");
     match std::fs::read(&path) {
         Ok(secret) if secret.len() >= 32 => return Ok(secret),
-        Ok(_) => anyhow::bail!("{} is shorter than 32 bytes; delete it to generate a new one", path.display()),
+        Ok(_) => anyhow::bail!(
+            "{} is shorter than 32 bytes; delete it to generate a new one",
+            path.display()
+        ),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error).with_context(|| format!("failed to read {}", path.display())),
+        Err(error) => {
+            return Err(error).with_context(|| format!("failed to read {}", path.display()));
+        }
     }
     let secret: String = {
         use rand::Rng;
         use rand::distr::Alphanumeric;
-        rand::rng().sample_iter(&Alphanumeric).take(64).map(char::from).collect()
+        rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(64)
+            .map(char::from)
+            .collect()
     };
-    write_private_file(&path, secret.as_bytes()).with_context(|| format!("failed to write {}", path.display()))?;
+    write_private_file(&path, secret.as_bytes())
+        .with_context(|| format!("failed to write {}", path.display()))?;
     Ok(secret.into_bytes())
 }
 

@@ -46,7 +46,9 @@ pub fn encode(node_type: NodeType, key: &str) -> async_graphql::ID {
 /// The type and key of an id; `BAD_USER_INPUT` naming `field` when it is not one of ours.
 pub fn decode(field: &str, id: &str) -> Result<(NodeType, String)> {
     let invalid = || Error::bad_input(field, "not a valid id");
-    let bytes = URL_SAFE_NO_PAD.decode(id.trim().as_bytes()).map_err(|_| invalid())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(id.trim().as_bytes())
+        .map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (prefix, key) = text.split_once(':').ok_or_else(invalid)?;
     let node_type = NodeType::from_prefix(prefix).ok_or_else(invalid)?;
@@ -71,13 +73,22 @@ mod tests {
     #[test]
     fn ids_round_trip_and_name_their_type() {
         let id = encode(NodeType::Content(Kind::Event), "0193-abc");
-        assert_eq!(decode("id", &id).unwrap(), (NodeType::Content(Kind::Event), "0193-abc".to_owned()));
+        assert_eq!(
+            decode("id", &id).unwrap(),
+            (NodeType::Content(Kind::Event), "0193-abc".to_owned())
+        );
         assert_ne!(encode(NodeType::Content(Kind::Policy), "0193-abc"), id);
     }
 
     #[test]
     fn foreign_ids_are_refused() {
-        for bad in ["", "42", "not base64!", &URL_SAFE_NO_PAD.encode("Planet:1"), &URL_SAFE_NO_PAD.encode("User:")] {
+        for bad in [
+            "",
+            "42",
+            "not base64!",
+            &URL_SAFE_NO_PAD.encode("Planet:1"),
+            &URL_SAFE_NO_PAD.encode("User:"),
+        ] {
             assert!(decode("id", bad).is_err(), "{bad}");
         }
     }

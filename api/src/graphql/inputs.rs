@@ -8,10 +8,21 @@ use super::scalars::{Date, DateTime};
 use crate::domain::{self, Amount};
 use crate::error::{Error, Result};
 use crate::reference::Reference;
-use crate::service::content::{ContentDraft, CoreDraft, DetailsDraft, ListFilter, OpportunityType, Status, TranslationDraft, Visibility};
+use crate::service::content::{
+    ContentDraft, CoreDraft, DetailsDraft, ListFilter, OpportunityType, Status, TranslationDraft,
+    Visibility,
+};
 
 pub const POLICY_TYPES: &[&str] = &["LAW", "REGULATION", "INCENTIVE", "STANDARD", "GUIDELINE"];
-pub const EVENT_TYPES: &[&str] = &["ANNUAL_MEETING", "FORUM", "SEMINAR", "TECHNOLOGY_LAUNCH", "EXPO", "TRAINING", "OTHER"];
+pub const EVENT_TYPES: &[&str] = &[
+    "ANNUAL_MEETING",
+    "FORUM",
+    "SEMINAR",
+    "TECHNOLOGY_LAUNCH",
+    "EXPO",
+    "TRAINING",
+    "OTHER",
+];
 pub const STAGES: &[&str] = &["IDEA", "STARTUP", "GROWTH", "EXPANSION", "MATURE"];
 pub const IP_STATUSES: &[&str] = &["PATENTED", "PATENT_PENDING", "UNPROTECTED", "OPEN_SOURCE"];
 
@@ -47,30 +58,69 @@ impl ContentInput {
     fn validate(self, reference: &Reference) -> Result<CoreDraft> {
         let language = domain::language_tag("content.language", &self.language)?;
         let mut translations = Vec::new();
-        for (index, translation) in self.translations.unwrap_or_default().into_iter().enumerate() {
+        for (index, translation) in self
+            .translations
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
             let field = |name: &str| format!("content.translations[{index}].{name}");
-            let translation_language = domain::language_tag(&field("language"), &translation.language)?;
-            if translation_language.eq_ignore_ascii_case(&language) || translations.iter().any(|other: &TranslationDraft| other.language.eq_ignore_ascii_case(&translation_language)) {
-                return Err(Error::bad_input(field("language"), format!("there is already a text in {translation_language}")));
+            let translation_language =
+                domain::language_tag(&field("language"), &translation.language)?;
+            if translation_language.eq_ignore_ascii_case(&language)
+                || translations.iter().any(|other: &TranslationDraft| {
+                    other.language.eq_ignore_ascii_case(&translation_language)
+                })
+            {
+                return Err(Error::bad_input(
+                    field("language"),
+                    format!("there is already a text in {translation_language}"),
+                ));
             }
             translations.push(TranslationDraft {
                 language: translation_language,
-                title: domain::required_text(&field("title"), &translation.title, domain::TITLE_MAX_CHARS)?,
-                summary: domain::required_text(&field("summary"), &translation.summary, domain::SUMMARY_MAX_CHARS)?,
-                body: domain::required_text(&field("body"), &translation.body, domain::BODY_MAX_CHARS)?,
+                title: domain::required_text(
+                    &field("title"),
+                    &translation.title,
+                    domain::TITLE_MAX_CHARS,
+                )?,
+                summary: domain::required_text(
+                    &field("summary"),
+                    &translation.summary,
+                    domain::SUMMARY_MAX_CHARS,
+                )?,
+                body: domain::required_text(
+                    &field("body"),
+                    &translation.body,
+                    domain::BODY_MAX_CHARS,
+                )?,
             });
         }
         Ok(CoreDraft {
             title: domain::required_text("content.title", &self.title, domain::TITLE_MAX_CHARS)?,
-            summary: domain::required_text("content.summary", &self.summary, domain::SUMMARY_MAX_CHARS)?,
+            summary: domain::required_text(
+                "content.summary",
+                &self.summary,
+                domain::SUMMARY_MAX_CHARS,
+            )?,
             body: domain::required_text("content.body", &self.body, domain::BODY_MAX_CHARS)?,
             language,
-            countries: domain::country_codes("content.countries", &self.countries, reference, false)?,
+            countries: domain::country_codes(
+                "content.countries",
+                &self.countries,
+                reference,
+                false,
+            )?,
             sectors: domain::sector_codes("content.sectors", &self.sectors, reference, false)?,
             tags: domain::tags("content.tags", &self.tags.unwrap_or_default())?,
             visibility: self.visibility.unwrap_or(Visibility::Public),
             translations,
-            source_url: self.source_url.as_deref().filter(|url| !url.trim().is_empty()).map(|url| domain::url("content.sourceUrl", url)).transpose()?,
+            source_url: self
+                .source_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| domain::url("content.sourceUrl", url))
+                .transpose()?,
         })
     }
 }
@@ -100,14 +150,30 @@ pub struct OpportunityInput {
 
 impl OpportunityInput {
     pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
-        let amount_min = self.amount_min.as_deref().map(|amount| Amount::parse("amountMin", amount)).transpose()?;
-        let amount_max = self.amount_max.as_deref().map(|amount| Amount::parse("amountMax", amount)).transpose()?;
+        let amount_min = self
+            .amount_min
+            .as_deref()
+            .map(|amount| Amount::parse("amountMin", amount))
+            .transpose()?;
+        let amount_max = self
+            .amount_max
+            .as_deref()
+            .map(|amount| Amount::parse("amountMax", amount))
+            .transpose()?;
         if let (Some(min), Some(max)) = (&amount_min, &amount_max)
             && min > max
         {
-            return Err(Error::bad_input("amountMax", "must not be less than amountMin"));
+            return Err(Error::bad_input(
+                "amountMax",
+                "must not be less than amountMin",
+            ));
         }
-        let currency = self.currency.as_deref().filter(|code| !code.trim().is_empty()).map(|code| domain::currency("currency", code)).transpose()?;
+        let currency = self
+            .currency
+            .as_deref()
+            .filter(|code| !code.trim().is_empty())
+            .map(|code| domain::currency("currency", code))
+            .transpose()?;
         if (amount_min.is_some() || amount_max.is_some()) && currency.is_none() {
             return Err(Error::bad_input("currency", "is required with an amount"));
         }
@@ -124,9 +190,17 @@ impl OpportunityInput {
                 amount_min,
                 amount_max,
                 currency,
-                stage: self.stage.as_deref().map(|stage| domain::one_of("stage", stage, STAGES)).transpose()?,
+                stage: self
+                    .stage
+                    .as_deref()
+                    .map(|stage| domain::one_of("stage", stage, STAGES))
+                    .transpose()?,
                 deadline: self.deadline.map(|date| date.0),
-                contact: domain::optional_text("contact", self.contact.as_deref(), domain::SHORT_TEXT_MAX_CHARS)?,
+                contact: domain::optional_text(
+                    "contact",
+                    self.contact.as_deref(),
+                    domain::SHORT_TEXT_MAX_CHARS,
+                )?,
             },
         })
     }
@@ -149,10 +223,22 @@ impl PolicyInput {
         Ok(ContentDraft {
             core: self.content.validate(reference)?,
             details: DetailsDraft::Policy {
-                issuing_authority: domain::required_text("issuingAuthority", &self.issuing_authority, domain::SHORT_TEXT_MAX_CHARS)?,
-                jurisdiction: self.jurisdiction.as_deref().map(|code| domain::country_code("jurisdiction", code, reference)).transpose()?,
+                issuing_authority: domain::required_text(
+                    "issuingAuthority",
+                    &self.issuing_authority,
+                    domain::SHORT_TEXT_MAX_CHARS,
+                )?,
+                jurisdiction: self
+                    .jurisdiction
+                    .as_deref()
+                    .map(|code| domain::country_code("jurisdiction", code, reference))
+                    .transpose()?,
                 policy_type: domain::one_of("policyType", &self.policy_type, POLICY_TYPES)?,
-                document_number: domain::optional_text("documentNumber", self.document_number.as_deref(), 200)?,
+                document_number: domain::optional_text(
+                    "documentNumber",
+                    self.document_number.as_deref(),
+                    200,
+                )?,
                 effective_date: self.effective_date.map(|date| date.0),
             },
         })
@@ -178,17 +264,26 @@ impl ResearchResultInput {
         if let Some(level) = self.readiness_level
             && !(1..=9).contains(&level)
         {
-            return Err(Error::bad_input("readinessLevel", format!("must be between 1 and 9, got {level}")));
+            return Err(Error::bad_input(
+                "readinessLevel",
+                format!("must be between 1 and 9, got {level}"),
+            ));
         }
         let names = |field: &str, values: &[String]| -> Result<Vec<String>> {
             if values.len() > 50 {
                 return Err(Error::bad_input(field, "at most 50 names"));
             }
-            values.iter().map(|value| domain::required_text(field, value, domain::SHORT_TEXT_MAX_CHARS)).collect()
+            values
+                .iter()
+                .map(|value| domain::required_text(field, value, domain::SHORT_TEXT_MAX_CHARS))
+                .collect()
         };
         let institutions = names("institutions", &self.institutions)?;
         if institutions.is_empty() {
-            return Err(Error::bad_input("institutions", "at least one institution is required"));
+            return Err(Error::bad_input(
+                "institutions",
+                "at least one institution is required",
+            ));
         }
         Ok(ContentDraft {
             core: self.content.validate(reference)?,
@@ -196,7 +291,11 @@ impl ResearchResultInput {
                 institutions,
                 authors: names("authors", &self.authors)?,
                 readiness_level: self.readiness_level,
-                ip_status: self.ip_status.as_deref().map(|status| domain::one_of("ipStatus", status, IP_STATUSES)).transpose()?,
+                ip_status: self
+                    .ip_status
+                    .as_deref()
+                    .map(|status| domain::one_of("ipStatus", status, IP_STATUSES))
+                    .transpose()?,
                 open_to_commercialisation: self.open_to_commercialisation,
             },
         })
@@ -234,7 +333,10 @@ impl EventInput {
         if let Some(deadline) = self.registration_deadline
             && deadline.0 > self.ends_at.0
         {
-            return Err(Error::bad_input("registrationDeadline", "must not be after endsAt"));
+            return Err(Error::bad_input(
+                "registrationDeadline",
+                "must not be after endsAt",
+            ));
         }
         if let Some(capacity) = self.capacity
             && capacity < 1
@@ -243,7 +345,10 @@ impl EventInput {
         }
         let city = domain::optional_text("city", self.city.as_deref(), 200)?;
         if city.is_none() && !self.online {
-            return Err(Error::bad_input("city", "is required for an event that is not online"));
+            return Err(Error::bad_input(
+                "city",
+                "is required for an event that is not online",
+            ));
         }
         Ok(ContentDraft {
             core: self.content.validate(reference)?,
@@ -251,11 +356,24 @@ impl EventInput {
                 event_type: domain::one_of("eventType", &self.event_type, EVENT_TYPES)?,
                 starts_at: self.starts_at.0,
                 ends_at: self.ends_at.0,
-                time_zone: self.time_zone.as_deref().map(|zone| domain::time_zone("timeZone", zone)).transpose()?.unwrap_or_else(|| "UTC".to_owned()),
+                time_zone: self
+                    .time_zone
+                    .as_deref()
+                    .map(|zone| domain::time_zone("timeZone", zone))
+                    .transpose()?
+                    .unwrap_or_else(|| "UTC".to_owned()),
                 city,
-                country: self.country.as_deref().map(|code| domain::country_code("country", code, reference)).transpose()?,
+                country: self
+                    .country
+                    .as_deref()
+                    .map(|code| domain::country_code("country", code, reference))
+                    .transpose()?,
                 online: self.online,
-                venue: domain::optional_text("venue", self.venue.as_deref(), domain::SHORT_TEXT_MAX_CHARS)?,
+                venue: domain::optional_text(
+                    "venue",
+                    self.venue.as_deref(),
+                    domain::SHORT_TEXT_MAX_CHARS,
+                )?,
                 registration_deadline: self.registration_deadline.map(|deadline| deadline.0),
                 capacity: self.capacity,
             },
@@ -311,16 +429,36 @@ impl ContentFilter {
             .iter()
             .map(|tag| domain::language_tag("filter.languages", tag))
             .collect::<Result<Vec<_>>>()?;
-        let upper = |field: &str, values: Option<Vec<String>>, allowed: &[&str]| -> Result<Vec<String>> {
-            values.unwrap_or_default().iter().map(|value| domain::one_of(field, value, allowed)).collect()
-        };
+        let upper =
+            |field: &str, values: Option<Vec<String>>, allowed: &[&str]| -> Result<Vec<String>> {
+                values
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|value| domain::one_of(field, value, allowed))
+                    .collect()
+            };
         Ok(ListFilter {
-            countries: domain::country_codes("filter.countries", &self.countries.unwrap_or_default(), reference, true)?,
-            sectors: domain::sector_codes("filter.sectors", &self.sectors.unwrap_or_default(), reference, true)?,
+            countries: domain::country_codes(
+                "filter.countries",
+                &self.countries.unwrap_or_default(),
+                reference,
+                true,
+            )?,
+            sectors: domain::sector_codes(
+                "filter.sectors",
+                &self.sectors.unwrap_or_default(),
+                reference,
+                true,
+            )?,
             statuses: self.statuses.unwrap_or_default(),
             languages,
             visibility: self.visibility,
-            tags: self.tags.unwrap_or_default().iter().map(|tag| tag.trim().to_lowercase()).collect(),
+            tags: self
+                .tags
+                .unwrap_or_default()
+                .iter()
+                .map(|tag| tag.trim().to_lowercase())
+                .collect(),
             published_from: self.published_from.map(|instant| instant.0),
             published_to: self.published_to.map(|instant| instant.0),
             updated_from: self.updated_from.map(|instant| instant.0),

@@ -15,7 +15,11 @@ pub struct DbLoader {
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
 pub fn per_request(connection: DatabaseConnection) -> Loaders {
-    DataLoader::with_cache(DbLoader { connection }, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(
+        DbLoader { connection },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
 }
 
 /// The country codes of a content item, in code order.
@@ -36,8 +40,13 @@ fn content_ids<K>(keys: &[K], id: impl Fn(&K) -> &String) -> Vec<String> {
 }
 
 /// Groups `(content id, value)` pairs by content id, with an empty list for every key.
-fn grouped<K: Clone + Eq + std::hash::Hash>(keys: &[K], wrap: impl Fn(String) -> K, pairs: impl IntoIterator<Item = (String, String)>) -> HashMap<K, Vec<String>> {
-    let mut groups: HashMap<K, Vec<String>> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+fn grouped<K: Clone + Eq + std::hash::Hash>(
+    keys: &[K],
+    wrap: impl Fn(String) -> K,
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> HashMap<K, Vec<String>> {
+    let mut groups: HashMap<K, Vec<String>> =
+        keys.iter().map(|key| (key.clone(), Vec::new())).collect();
     for (content_id, value) in pairs {
         groups.entry(wrap(content_id)).or_default().push(value);
     }
@@ -54,7 +63,12 @@ impl Loader<CountriesOf> for DbLoader {
             .order_by_asc(content_countries::Column::CountryCode)
             .all(&self.connection)
             .await?;
-        Ok(grouped(keys, CountriesOf, rows.into_iter().map(|row| (row.content_id, row.country_code))))
+        Ok(grouped(
+            keys,
+            CountriesOf,
+            rows.into_iter()
+                .map(|row| (row.content_id, row.country_code)),
+        ))
     }
 }
 
@@ -68,7 +82,12 @@ impl Loader<SectorsOf> for DbLoader {
             .order_by_asc(content_sectors::Column::SectorCode)
             .all(&self.connection)
             .await?;
-        Ok(grouped(keys, SectorsOf, rows.into_iter().map(|row| (row.content_id, row.sector_code))))
+        Ok(grouped(
+            keys,
+            SectorsOf,
+            rows.into_iter()
+                .map(|row| (row.content_id, row.sector_code)),
+        ))
     }
 }
 
@@ -82,7 +101,11 @@ impl Loader<TagsOf> for DbLoader {
             .order_by_asc(content_tags::Column::Tag)
             .all(&self.connection)
             .await?;
-        Ok(grouped(keys, TagsOf, rows.into_iter().map(|row| (row.content_id, row.tag))))
+        Ok(grouped(
+            keys,
+            TagsOf,
+            rows.into_iter().map(|row| (row.content_id, row.tag)),
+        ))
     }
 }
 
@@ -90,15 +113,22 @@ impl Loader<TranslationsOf> for DbLoader {
     type Value = Vec<content_translations::Model>;
     type Error = DbErr;
 
-    async fn load(&self, keys: &[TranslationsOf]) -> Result<HashMap<TranslationsOf, Self::Value>, DbErr> {
+    async fn load(
+        &self,
+        keys: &[TranslationsOf],
+    ) -> Result<HashMap<TranslationsOf, Self::Value>, DbErr> {
         let rows = content_translations::Entity::find()
             .filter(content_translations::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
             .order_by_asc(content_translations::Column::Language)
             .all(&self.connection)
             .await?;
-        let mut groups: HashMap<TranslationsOf, Self::Value> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+        let mut groups: HashMap<TranslationsOf, Self::Value> =
+            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         for row in rows {
-            groups.entry(TranslationsOf(row.content_id.clone())).or_default().push(row);
+            groups
+                .entry(TranslationsOf(row.content_id.clone()))
+                .or_default()
+                .push(row);
         }
         Ok(groups)
     }
@@ -109,7 +139,13 @@ impl Loader<UserById> for DbLoader {
     type Error = DbErr;
 
     async fn load(&self, keys: &[UserById]) -> Result<HashMap<UserById, users::Model>, DbErr> {
-        let rows = users::Entity::find().filter(users::Column::Id.is_in(content_ids(keys, |key| &key.0))).all(&self.connection).await?;
-        Ok(rows.into_iter().map(|row| (UserById(row.id.clone()), row)).collect())
+        let rows = users::Entity::find()
+            .filter(users::Column::Id.is_in(content_ids(keys, |key| &key.0)))
+            .all(&self.connection)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (UserById(row.id.clone()), row))
+            .collect())
     }
 }

@@ -27,12 +27,16 @@ pub const MAX_RECURSIVE_DEPTH: usize = 16;
 pub const MAX_BATCH_OPERATIONS: usize = 10;
 
 fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
-        // "Did you mean …" would map the schema for anyone who cannot see it otherwise.
-        .disable_suggestions()
+    Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    // "Did you mean …" would map the schema for anyone who cannot see it otherwise.
+    .disable_suggestions()
 }
 
 pub fn build(state: AppState) -> AppSchema {
@@ -41,7 +45,12 @@ pub fn build(state: AppState) -> AppSchema {
 
 /// The schema as SDL, in a stable order: what `schema.graphql` holds.
 pub fn sdl() -> String {
-    builder().finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
+    builder().finish().sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
 }
 
 /// Gives every error a public code: ours carry one; async-graphql's own (parse, validation,
@@ -54,7 +63,11 @@ pub fn classify(error: &mut ServerError) -> Code {
         return known;
     }
     let message = error.message.to_ascii_lowercase();
-    let code = if message.contains("too complex") || message.contains("nested too deep") || message.contains("too deep") || message.contains("recursion") {
+    let code = if message.contains("too complex")
+        || message.contains("nested too deep")
+        || message.contains("too deep")
+        || message.contains("recursion")
+    {
         Code::QueryTooComplex
     } else {
         Code::BadUserInput

@@ -14,7 +14,11 @@ impl ScalarType for DateTime {
         match &value {
             Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
                 .map(|instant| DateTime(instant.with_timezone(&Utc)))
-                .map_err(|_| InputValueError::custom(format!("'{text}' is not an RFC 3339 date-time such as 2026-11-26T09:00:00Z"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "'{text}' is not an RFC 3339 date-time such as 2026-11-26T09:00:00Z"
+                    ))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -40,7 +44,9 @@ impl ScalarType for Date {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("'{text}' is not a date such as 2026-11-26"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!("'{text}' is not a date such as 2026-11-26"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

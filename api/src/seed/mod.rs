@@ -10,7 +10,10 @@ use serde::Deserialize;
 use crate::auth::Role;
 use crate::auth::caller::{Caller, CallerUser};
 use crate::domain::Amount;
-use crate::service::content::{Action, ContentDraft, CoreDraft, DetailsDraft, OpportunityType, Status, TranslationDraft, Visibility, create_with_seed_key, transition};
+use crate::service::content::{
+    Action, ContentDraft, CoreDraft, DetailsDraft, OpportunityType, Status, TranslationDraft,
+    Visibility, create_with_seed_key, transition,
+};
 use crate::service::users::{self, NewUser};
 use crate::state::AppState;
 
@@ -18,11 +21,41 @@ const DEMO_DATA: &str = include_str!("../../data/demo.json");
 
 /// (email, role, name, organisation, password)
 const DEMO_USERS: &[(&str, Role, &str, Option<&str>, &str)] = &[
-    ("secretariat@demo.infoharbor.example", Role::Secretariat, "Secretariat Reviewer", Some("China-ASEAN Digital Economy Alliance Secretariat"), "demo-secretariat-2026"),
-    ("correspondent@demo.infoharbor.example", Role::Correspondent, "Regional Correspondent", Some("Nanning Correspondent Office"), "demo-correspondent-2026"),
-    ("member@demo.infoharbor.example", Role::Member, "Member Analyst", Some("Mekong Digital Trade Association"), "demo-member-2026"),
-    ("investor@demo.infoharbor.example", Role::Investor, "Venture Investor", Some("Lancang-Mekong Capital Partners"), "demo-investor-2026"),
-    ("user@demo.infoharbor.example", Role::User, "Registered Reader", None, "demo-user-2026"),
+    (
+        "secretariat@demo.infoharbor.example",
+        Role::Secretariat,
+        "Secretariat Reviewer",
+        Some("China-ASEAN Digital Economy Alliance Secretariat"),
+        "demo-secretariat-2026",
+    ),
+    (
+        "correspondent@demo.infoharbor.example",
+        Role::Correspondent,
+        "Regional Correspondent",
+        Some("Nanning Correspondent Office"),
+        "demo-correspondent-2026",
+    ),
+    (
+        "member@demo.infoharbor.example",
+        Role::Member,
+        "Member Analyst",
+        Some("Mekong Digital Trade Association"),
+        "demo-member-2026",
+    ),
+    (
+        "investor@demo.infoharbor.example",
+        Role::Investor,
+        "Venture Investor",
+        Some("Lancang-Mekong Capital Partners"),
+        "demo-investor-2026",
+    ),
+    (
+        "user@demo.infoharbor.example",
+        Role::User,
+        "Registered Reader",
+        None,
+        "demo-user-2026",
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -111,7 +144,8 @@ struct DemoEvent {
 }
 
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
-    let data: DemoData = serde_json::from_str(DEMO_DATA).context("the shipped demo data is not valid")?;
+    let data: DemoData =
+        serde_json::from_str(DEMO_DATA).context("the shipped demo data is not valid")?;
     let mut callers = Vec::new();
     for (email, role, name, organisation, password) in DEMO_USERS {
         let user = users::upsert(
@@ -123,7 +157,16 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
                 name: Some((*name).to_owned()),
                 organisation: organisation.map(str::to_owned),
                 // The demo correspondent covers every country, so every demo item is in scope.
-                countries: if *role == Role::Correspondent { state.reference.countries.iter().map(|country| country.code.clone()).collect() } else { Vec::new() },
+                countries: if *role == Role::Correspondent {
+                    state
+                        .reference
+                        .countries
+                        .iter()
+                        .map(|country| country.code.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 regions: Vec::new(),
                 sectors: Vec::new(),
                 trusted: *role == Role::Correspondent,
@@ -131,7 +174,14 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
         )
         .await
         .map_err(|error| anyhow::anyhow!("failed to create demo user {email}: {error}"))?;
-        callers.push(Caller { user: Some(CallerUser { id: user.id, role: *role, in_member_organisation: organisation.is_some(), trusted: *role == Role::Correspondent }) });
+        callers.push(Caller {
+            user: Some(CallerUser {
+                id: user.id,
+                role: *role,
+                in_member_organisation: organisation.is_some(),
+                trusted: *role == Role::Correspondent,
+            }),
+        });
     }
     let secretariat = &callers[0];
     let correspondent = &callers[1];
@@ -139,7 +189,11 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let total = data.items.len();
     let mut created = 0;
     for (index, item) in data.items.into_iter().enumerate() {
-        let exists = content::Entity::find().filter(content::Column::SeedKey.eq(item.key.clone())).one(state.db.connection()).await?.is_some();
+        let exists = content::Entity::find()
+            .filter(content::Column::SeedKey.eq(item.key.clone()))
+            .one(state.db.connection())
+            .await?
+            .is_some();
         if !exists {
             seed_item(state, correspondent, secretariat, item).await?;
             created += 1;
@@ -148,31 +202,60 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             eprintln!("demo items: {}/{total}", index + 1);
         }
     }
-    println!("demo data: {created} items added, {} already there", total - created);
+    println!(
+        "demo data: {created} items added, {} already there",
+        total - created
+    );
     println!("demo users (email / password):");
     for (email, role, _, _, password) in DEMO_USERS {
-        println!("  {:<14} {email} / {password}", role.as_str().to_lowercase());
+        println!(
+            "  {:<14} {email} / {password}",
+            role.as_str().to_lowercase()
+        );
     }
     Ok(())
 }
 
-async fn seed_item(state: &AppState, author: &Caller, secretariat: &Caller, item: DemoItem) -> anyhow::Result<()> {
+async fn seed_item(
+    state: &AppState,
+    author: &Caller,
+    secretariat: &Caller,
+    item: DemoItem,
+) -> anyhow::Result<()> {
     let key = item.key.clone();
     let status = Status::parse(&item.status).with_context(|| format!("{key}: unknown status"))?;
     let draft = draft_of(item).with_context(|| format!("{key}: invalid demo item"))?;
     let fail = |error: crate::error::Error| anyhow::anyhow!("{key}: {error}");
-    let record = create_with_seed_key(state, author, draft, Some(key.clone())).await.map_err(fail)?;
+    let record = create_with_seed_key(state, author, draft, Some(key.clone()))
+        .await
+        .map_err(fail)?;
     let id = record.core.id;
     let steps: &[(Action, Option<&str>)] = match status {
         Status::Draft => &[],
         Status::Submitted => &[(Action::Submit, None)],
         Status::Published => &[(Action::Submit, None), (Action::Approve, None)],
-        Status::Rejected => &[(Action::Submit, None), (Action::Reject, Some("please add the source and the contact person"))],
-        Status::Archived => &[(Action::Submit, None), (Action::Approve, None), (Action::Archive, None)],
+        Status::Rejected => &[
+            (Action::Submit, None),
+            (
+                Action::Reject,
+                Some("please add the source and the contact person"),
+            ),
+        ],
+        Status::Archived => &[
+            (Action::Submit, None),
+            (Action::Approve, None),
+            (Action::Archive, None),
+        ],
     };
     for (action, reason) in steps {
-        let actor = if *action == Action::Submit { author } else { secretariat };
-        transition(state, actor, &id, *action, reason.map(str::to_owned)).await.map_err(fail)?;
+        let actor = if *action == Action::Submit {
+            author
+        } else {
+            secretariat
+        };
+        transition(state, actor, &id, *action, reason.map(str::to_owned))
+            .await
+            .map_err(fail)?;
     }
     Ok(())
 }
@@ -181,12 +264,25 @@ fn draft_of(item: DemoItem) -> anyhow::Result<ContentDraft> {
     let today = Utc::now();
     let details = match (item.opportunity, item.policy, item.research, item.event) {
         (Some(opportunity), None, None, None) => DetailsDraft::Opportunity {
-            opportunity_type: OpportunityType::parse(&opportunity.opportunity_type).context("unknown opportunity type")?,
-            amount_min: opportunity.amount_min.as_deref().map(|amount| Amount::parse("amountMin", amount)).transpose().map_err(|error| anyhow::anyhow!("{error}"))?,
-            amount_max: opportunity.amount_max.as_deref().map(|amount| Amount::parse("amountMax", amount)).transpose().map_err(|error| anyhow::anyhow!("{error}"))?,
+            opportunity_type: OpportunityType::parse(&opportunity.opportunity_type)
+                .context("unknown opportunity type")?,
+            amount_min: opportunity
+                .amount_min
+                .as_deref()
+                .map(|amount| Amount::parse("amountMin", amount))
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("{error}"))?,
+            amount_max: opportunity
+                .amount_max
+                .as_deref()
+                .map(|amount| Amount::parse("amountMax", amount))
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("{error}"))?,
             currency: opportunity.currency,
             stage: opportunity.stage,
-            deadline: opportunity.deadline_days.map(|days| (today + Duration::days(days)).date_naive()),
+            deadline: opportunity
+                .deadline_days
+                .map(|days| (today + Duration::days(days)).date_naive()),
             contact: opportunity.contact,
         },
         (None, Some(policy), None, None) => DetailsDraft::Policy {
@@ -205,7 +301,11 @@ fn draft_of(item: DemoItem) -> anyhow::Result<ContentDraft> {
         },
         (None, None, None, Some(event)) => {
             // Whole hours from the next midnight, so seeding twice a day gives the same times.
-            let midnight = today.date_naive().and_hms_opt(1, 0, 0).context("a valid time")?.and_utc();
+            let midnight = today
+                .date_naive()
+                .and_hms_opt(1, 0, 0)
+                .context("a valid time")?
+                .and_utc();
             let starts_at = midnight + Duration::days(event.starts_in_days);
             DetailsDraft::Event {
                 event_type: event.event_type,
@@ -235,7 +335,12 @@ fn draft_of(item: DemoItem) -> anyhow::Result<ContentDraft> {
             translations: item
                 .translations
                 .into_iter()
-                .map(|translation| TranslationDraft { language: translation.language, title: translation.title, summary: translation.summary, body: translation.body })
+                .map(|translation| TranslationDraft {
+                    language: translation.language,
+                    title: translation.title,
+                    summary: translation.summary,
+                    body: translation.body,
+                })
                 .collect(),
             source_url: None,
         },

@@ -1,7 +1,10 @@
 //! Users and sessions: signing in, refreshing tokens, and creating users from the command line.
 
 use chrono::Duration;
-use entities::{correspondent_countries, correspondent_regions, correspondent_sectors, organisations, refresh_tokens, users};
+use entities::{
+    correspondent_countries, correspondent_regions, correspondent_sectors, organisations,
+    refresh_tokens, users,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
@@ -27,28 +30,52 @@ pub struct Tokens {
 /// that a change of role or an expulsion takes effect on the next request.
 pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller> {
     let claims = state.tokens.verify(token).ok_or(Error::Unauthenticated)?;
-    let user = users::Entity::find_by_id(claims.sub).one(state.db.connection()).await?.ok_or(Error::Unauthenticated)?;
+    let user = users::Entity::find_by_id(claims.sub)
+        .one(state.db.connection())
+        .await?
+        .ok_or(Error::Unauthenticated)?;
     caller_for_user(state.db.connection(), user).await
 }
 
 async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) -> Result<Caller> {
-    let role = Role::parse(&user.role).ok_or_else(|| Error::Internal(anyhow::anyhow!("user {} has unknown role {}", user.id, user.role)))?;
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "user {} has unknown role {}",
+            user.id,
+            user.role
+        ))
+    })?;
     let in_member_organisation = match &user.organisation_id {
         Some(organisation_id) => organisations::Entity::find_by_id(organisation_id.clone())
             .one(connection)
             .await?
-            .is_some_and(|organisation| organisation.membership_status == ORGANISATION_IN_GOOD_STANDING),
+            .is_some_and(|organisation| {
+                organisation.membership_status == ORGANISATION_IN_GOOD_STANDING
+            }),
         None => false,
     };
-    Ok(Caller { user: Some(CallerUser { id: user.id, role, in_member_organisation, trusted: user.trusted }) })
+    Ok(Caller {
+        user: Some(CallerUser {
+            id: user.id,
+            role,
+            in_member_organisation,
+            trusted: user.trusted,
+        }),
+    })
 }
 
 /// Signs in with email and password. An unknown email and a wrong password give the same
 /// error after the same amount of work.
 pub async fn login(state: &AppState, email: &str, password_text: &str) -> Result<Tokens> {
     let email = email.trim().to_lowercase();
-    let user = users::Entity::find().filter(users::Column::Email.eq(email)).one(state.db.connection()).await?;
-    let stored_hash = user.as_ref().map(|user| user.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_owned());
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(state.db.connection())
+        .await?;
+    let stored_hash = user
+        .as_ref()
+        .map(|user| user.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
     let candidate = password_text.to_owned();
     let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored_hash))
         .await
@@ -64,9 +91,20 @@ fn hash_token(token: &str) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-async fn issue_tokens(state: &AppState, user: &users::Model, family_id: Option<String>) -> Result<Tokens> {
-    let access_token = state.tokens.issue(&user.id, &user.role).map_err(Error::Internal)?;
-    let refresh_token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+async fn issue_tokens(
+    state: &AppState,
+    user: &users::Model,
+    family_id: Option<String>,
+) -> Result<Tokens> {
+    let access_token = state
+        .tokens
+        .issue(&user.id, &user.role)
+        .map_err(Error::Internal)?;
+    let refresh_token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let issued_at = now();
     let transaction = state.db.begin_write().await?;
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
@@ -82,14 +120,20 @@ async fn issue_tokens(state: &AppState, user: &users::Model, family_id: Option<S
     .exec_without_returning(&*transaction)
     .await?;
     transaction.commit().await?;
-    Ok(Tokens { access_token, refresh_token })
+    Ok(Tokens {
+        access_token,
+        refresh_token,
+    })
 }
 
 /// Trades a refresh token for a new pair. Each refresh token works once; presenting a spent
 /// one means it was stolen (or the client is broken), so its whole family is revoked.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Tokens> {
     let token_hash = hash_token(refresh_token.trim());
-    let stored = refresh_tokens::Entity::find().filter(refresh_tokens::Column::TokenHash.eq(token_hash)).one(state.db.connection()).await?;
+    let stored = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(state.db.connection())
+        .await?;
     let Some(stored) = stored else {
         return Err(Error::Unauthenticated);
     };
@@ -116,12 +160,17 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Tokens> {
         return Err(Error::Unauthenticated);
     }
     transaction.commit().await?;
-    let user = users::Entity::find_by_id(stored.user_id).one(state.db.connection()).await?.ok_or(Error::Unauthenticated)?;
+    let user = users::Entity::find_by_id(stored.user_id)
+        .one(state.db.connection())
+        .await?
+        .ok_or(Error::Unauthenticated)?;
     issue_tokens(state, &user, Some(stored.family_id)).await
 }
 
 pub async fn find(connection: &impl ConnectionTrait, id: &str) -> Result<Option<users::Model>> {
-    Ok(users::Entity::find_by_id(id.to_owned()).one(connection).await?)
+    Ok(users::Entity::find_by_id(id.to_owned())
+        .one(connection)
+        .await?)
 }
 
 /// A user to create or update from the command line or the demo seed.
@@ -142,13 +191,20 @@ pub struct NewUser {
 pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model> {
     let email = domain::email("email", &new_user.email)?;
     if new_user.password.chars().count() < 8 {
-        return Err(Error::bad_input("password", "must be at least 8 characters"));
+        return Err(Error::bad_input(
+            "password",
+            "must be at least 8 characters",
+        ));
     }
-    let countries = domain::country_codes("countries", &new_user.countries, &state.reference, true)?;
+    let countries =
+        domain::country_codes("countries", &new_user.countries, &state.reference, true)?;
     let sectors = domain::sector_codes("sectors", &new_user.sectors, &state.reference, true)?;
     for region in &new_user.regions {
         if state.reference.region(region).is_none() {
-            return Err(Error::bad_input("regions", format!("unknown region '{region}'")));
+            return Err(Error::bad_input(
+                "regions",
+                format!("unknown region '{region}'"),
+            ));
         }
     }
     let password_text = new_user.password.clone();
@@ -162,8 +218,14 @@ pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model>
         Some(name) => Some(find_or_create_organisation(&*transaction, name).await?),
         None => None,
     };
-    let existing = users::Entity::find().filter(users::Column::Email.eq(email.clone())).one(&*transaction).await?;
-    let id = existing.as_ref().map(|user| user.id.clone()).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let existing = users::Entity::find()
+        .filter(users::Column::Email.eq(email.clone()))
+        .one(&*transaction)
+        .await?;
+    let id = existing
+        .as_ref()
+        .map(|user| user.id.clone())
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let model = users::ActiveModel {
         id: Set(id.clone()),
         email: Set(email),
@@ -172,34 +234,73 @@ pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model>
         role: Set(new_user.role.as_str().to_owned()),
         organisation_id: Set(organisation_id),
         trusted: Set(new_user.trusted),
-        created_at: Set(existing.as_ref().map(|user| user.created_at).unwrap_or(timestamp)),
+        created_at: Set(existing
+            .as_ref()
+            .map(|user| user.created_at)
+            .unwrap_or(timestamp)),
         updated_at: Set(timestamp),
     };
     if existing.is_some() {
         users::Entity::update(model).exec(&*transaction).await?;
     } else {
-        users::Entity::insert(model).exec_without_returning(&*transaction).await?;
+        users::Entity::insert(model)
+            .exec_without_returning(&*transaction)
+            .await?;
     }
-    correspondent_countries::Entity::delete_many().filter(correspondent_countries::Column::UserId.eq(id.clone())).exec(&*transaction).await?;
-    correspondent_regions::Entity::delete_many().filter(correspondent_regions::Column::UserId.eq(id.clone())).exec(&*transaction).await?;
-    correspondent_sectors::Entity::delete_many().filter(correspondent_sectors::Column::UserId.eq(id.clone())).exec(&*transaction).await?;
-    correspondent_countries::Entity::insert_many(countries.into_iter().map(|code| correspondent_countries::ActiveModel { user_id: Set(id.clone()), country_code: Set(code) }))
-        .exec_without_returning(&*transaction)
+    correspondent_countries::Entity::delete_many()
+        .filter(correspondent_countries::Column::UserId.eq(id.clone()))
+        .exec(&*transaction)
         .await?;
-    correspondent_regions::Entity::insert_many(new_user.regions.iter().map(|code| correspondent_regions::ActiveModel { user_id: Set(id.clone()), region_code: Set(code.clone()) }))
-        .exec_without_returning(&*transaction)
+    correspondent_regions::Entity::delete_many()
+        .filter(correspondent_regions::Column::UserId.eq(id.clone()))
+        .exec(&*transaction)
         .await?;
-    correspondent_sectors::Entity::insert_many(sectors.into_iter().map(|code| correspondent_sectors::ActiveModel { user_id: Set(id.clone()), sector_code: Set(code) }))
-        .exec_without_returning(&*transaction)
+    correspondent_sectors::Entity::delete_many()
+        .filter(correspondent_sectors::Column::UserId.eq(id.clone()))
+        .exec(&*transaction)
         .await?;
-    let user = users::Entity::find_by_id(id).one(&*transaction).await?.ok_or(Error::NotFound("user"))?;
+    correspondent_countries::Entity::insert_many(countries.into_iter().map(|code| {
+        correspondent_countries::ActiveModel {
+            user_id: Set(id.clone()),
+            country_code: Set(code),
+        }
+    }))
+    .exec_without_returning(&*transaction)
+    .await?;
+    correspondent_regions::Entity::insert_many(new_user.regions.iter().map(|code| {
+        correspondent_regions::ActiveModel {
+            user_id: Set(id.clone()),
+            region_code: Set(code.clone()),
+        }
+    }))
+    .exec_without_returning(&*transaction)
+    .await?;
+    correspondent_sectors::Entity::insert_many(sectors.into_iter().map(|code| {
+        correspondent_sectors::ActiveModel {
+            user_id: Set(id.clone()),
+            sector_code: Set(code),
+        }
+    }))
+    .exec_without_returning(&*transaction)
+    .await?;
+    let user = users::Entity::find_by_id(id)
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     transaction.commit().await?;
     Ok(user)
 }
 
-async fn find_or_create_organisation(connection: &impl ConnectionTrait, name: &str) -> Result<String> {
+async fn find_or_create_organisation(
+    connection: &impl ConnectionTrait,
+    name: &str,
+) -> Result<String> {
     let name = domain::required_text("org", name, domain::SHORT_TEXT_MAX_CHARS)?;
-    if let Some(existing) = organisations::Entity::find().filter(organisations::Column::Name.eq(name.clone())).one(connection).await? {
+    if let Some(existing) = organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(name.clone()))
+        .one(connection)
+        .await?
+    {
         return Ok(existing.id);
     }
     let id = uuid::Uuid::now_v7().to_string();

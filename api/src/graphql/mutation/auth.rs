@@ -15,7 +15,10 @@ pub struct AuthPayload {
 
 impl From<users::Tokens> for AuthPayload {
     fn from(tokens: users::Tokens) -> Self {
-        AuthPayload { access_token: tokens.access_token, refresh_token: tokens.refresh_token }
+        AuthPayload {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+        }
     }
 }
 
@@ -25,13 +28,26 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in; a wrong email and a wrong password answer alike (UNAUTHENTICATED).
-    async fn login(&self, context: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
-        Ok(users::login(state(context)?, &email, &password).await?.into())
+    async fn login(
+        &self,
+        context: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        Ok(users::login(state(context)?, &email, &password)
+            .await?
+            .into())
     }
 
     /// A new token pair for a refresh token, which is spent by it. Presenting a spent refresh
     /// token again revokes every token of its sign-in.
-    async fn refresh(&self, context: &Context<'_>, refresh_token: String) -> async_graphql::Result<AuthPayload> {
-        Ok(users::refresh(state(context)?, &refresh_token).await?.into())
+    async fn refresh(
+        &self,
+        context: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        Ok(users::refresh(state(context)?, &refresh_token)
+            .await?
+            .into())
     }
 }

@@ -2,11 +2,12 @@
 
 use async_graphql::{Context, ID, Object};
 
-use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::inputs::ContentFilter;
-use crate::graphql::types::connection::{EventConnection, OpportunityConnection, PolicyConnection, ResearchResultConnection};
+use crate::graphql::types::connection::{
+    EventConnection, OpportunityConnection, PolicyConnection, ResearchResultConnection,
+};
 use crate::graphql::types::content::{Content, Node};
 use crate::graphql::types::user::User;
 use crate::service::content::{self as service, Kind, Order, Page, PageRequest};
@@ -15,10 +16,25 @@ use crate::service::users;
 #[derive(Default)]
 pub struct ContentQuery;
 
-async fn list(context: &Context<'_>, kind: Kind, filter: Option<ContentFilter>, order: Option<Order>, page: PageRequest) -> async_graphql::Result<Page> {
+async fn list(
+    context: &Context<'_>,
+    kind: Kind,
+    filter: Option<ContentFilter>,
+    order: Option<Order>,
+    page: PageRequest,
+) -> async_graphql::Result<Page> {
     let state = state(context)?;
     let filter = filter.unwrap_or_default().validate(&state.reference)?;
-    Ok(service::list(state.db.connection(), caller(context)?, &state.reference, kind, &filter, order.unwrap_or_default(), &page).await?)
+    Ok(service::list(
+        state.db.connection(),
+        caller(context)?,
+        &state.reference,
+        kind,
+        &filter,
+        order.unwrap_or_default(),
+        &page,
+    )
+    .await?)
 }
 
 #[Object]
@@ -30,14 +46,18 @@ impl ContentQuery {
         match ids::decode("id", &id)? {
             (NodeType::Content(kind), key) => {
                 let record = service::get(state.db.connection(), caller, &key).await?;
-                Ok(record.filter(|record| record.kind() == kind).map(|record| Node::from_content(Content::from_record(record))))
+                Ok(record
+                    .filter(|record| record.kind() == kind)
+                    .map(|record| Node::from_content(Content::from_record(record))))
             }
             (NodeType::User, key) => {
                 // A user is visible to themself and the secretariat.
                 if !(caller.is(&key) || caller.is_secretariat()) {
                     return Ok(None);
                 }
-                Ok(users::find(state.db.connection(), &key).await.map_err(Error::from)?.map(|user| Node::User(User(user))))
+                Ok(users::find(state.db.connection(), &key)
+                    .await?
+                    .map(|user| Node::User(User(user))))
             }
         }
     }
@@ -54,7 +74,20 @@ impl ContentQuery {
         before: Option<String>,
         order_by: Option<Order>,
     ) -> async_graphql::Result<OpportunityConnection> {
-        Ok(list(context, Kind::Opportunity, filter, order_by, PageRequest { first, after, last, before }).await?.into())
+        Ok(list(
+            context,
+            Kind::Opportunity,
+            filter,
+            order_by,
+            PageRequest {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?
+        .into())
     }
 
     /// Policies, newest first unless `orderBy` says otherwise. At most 100 per page.
@@ -68,7 +101,20 @@ impl ContentQuery {
         before: Option<String>,
         order_by: Option<Order>,
     ) -> async_graphql::Result<PolicyConnection> {
-        Ok(list(context, Kind::Policy, filter, order_by, PageRequest { first, after, last, before }).await?.into())
+        Ok(list(
+            context,
+            Kind::Policy,
+            filter,
+            order_by,
+            PageRequest {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?
+        .into())
     }
 
     /// Research results, newest first unless `orderBy` says otherwise. At most 100 per page.
@@ -82,7 +128,20 @@ impl ContentQuery {
         before: Option<String>,
         order_by: Option<Order>,
     ) -> async_graphql::Result<ResearchResultConnection> {
-        Ok(list(context, Kind::Research, filter, order_by, PageRequest { first, after, last, before }).await?.into())
+        Ok(list(
+            context,
+            Kind::Research,
+            filter,
+            order_by,
+            PageRequest {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?
+        .into())
     }
 
     /// Events, newest first unless `orderBy` says otherwise (STARTS_SOONEST for a calendar).
@@ -97,6 +156,19 @@ impl ContentQuery {
         before: Option<String>,
         order_by: Option<Order>,
     ) -> async_graphql::Result<EventConnection> {
-        Ok(list(context, Kind::Event, filter, order_by, PageRequest { first, after, last, before }).await?.into())
+        Ok(list(
+            context,
+            Kind::Event,
+            filter,
+            order_by,
+            PageRequest {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?
+        .into())
     }
 }

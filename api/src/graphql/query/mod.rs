@@ -5,4 +5,8 @@ mod reference;
 mod user;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(reference::ReferenceQuery, content::ContentQuery, user::UserQuery);
+pub struct Query(
+    reference::ReferenceQuery,
+    content::ContentQuery,
+    user::UserQuery,
+);

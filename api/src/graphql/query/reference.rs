@@ -12,23 +12,49 @@ pub struct ReferenceQuery;
 impl ReferenceQuery {
     /// China and the ASEAN members, China first.
     async fn countries(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
-        Ok(state(context)?.reference.countries.iter().cloned().map(Country).collect())
+        Ok(state(context)?
+            .reference
+            .countries
+            .iter()
+            .cloned()
+            .map(Country)
+            .collect())
     }
 
     /// The digital-economy classification: the five categories, each with its sub-categories
     /// as `children`.
     async fn sectors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Sector>> {
         let reference = &state(context)?.reference;
-        Ok(reference.sectors.iter().filter(|sector| sector.parent_code.is_none()).cloned().map(Sector).collect())
+        Ok(reference
+            .sectors
+            .iter()
+            .filter(|sector| sector.parent_code.is_none())
+            .cloned()
+            .map(Sector)
+            .collect())
     }
 
     /// One sector by code, category or sub-category.
-    async fn sector(&self, context: &Context<'_>, code: String) -> async_graphql::Result<Option<Sector>> {
-        Ok(state(context)?.reference.sector(code.trim()).cloned().map(Sector))
+    async fn sector(
+        &self,
+        context: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<Sector>> {
+        Ok(state(context)?
+            .reference
+            .sector(code.trim())
+            .cloned()
+            .map(Sector))
     }
 
     /// Named sets of countries, such as the Mekong subregion.
     async fn regions(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
-        Ok(state(context)?.reference.regions.iter().cloned().map(Region).collect())
+        Ok(state(context)?
+            .reference
+            .regions
+            .iter()
+            .cloned()
+            .map(Region)
+            .collect())
     }
 }

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Object};
 
-use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::types::user::User;
 use crate::service::users;
@@ -17,6 +16,8 @@ impl UserQuery {
         let Some(user_id) = caller(context)?.user_id() else {
             return Ok(None);
         };
-        Ok(users::find(state(context)?.db.connection(), user_id).await.map_err(Error::from)?.map(User))
+        Ok(users::find(state(context)?.db.connection(), user_id)
+            .await?
+            .map(User))
     }
 }

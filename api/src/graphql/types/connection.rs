@@ -50,17 +50,34 @@ macro_rules! connection {
                     .into_iter()
                     .zip(page.cursors)
                     .filter_map(|(record, cursor)| match record.details.clone() {
-                        Details::$details(details) => Some($edge { cursor, node: $node(record, details) }),
+                        Details::$details(details) => Some($edge {
+                            cursor,
+                            node: $node(record, details),
+                        }),
                         _ => None,
                     })
                     .collect();
-                $connection { edges, page_info, total_count }
+                $connection {
+                    edges,
+                    page_info,
+                    total_count,
+                }
             }
         }
     };
 }
 
-connection!(Opportunity, Opportunity, OpportunityEdge, OpportunityConnection);
+connection!(
+    Opportunity,
+    Opportunity,
+    OpportunityEdge,
+    OpportunityConnection
+);
 connection!(Policy, Policy, PolicyEdge, PolicyConnection);
-connection!(ResearchResult, Research, ResearchResultEdge, ResearchResultConnection);
+connection!(
+    ResearchResult,
+    Research,
+    ResearchResultEdge,
+    ResearchResultConnection
+);
 connection!(Event, Event, EventEdge, EventConnection);

@@ -2,7 +2,10 @@
 //! small companion types.
 
 use async_graphql::{Context, ID, Interface, Object, SimpleObject};
-use entities::{content_status_history, content_translations, event_details, opportunity_details, policy_details, research_details};
+use entities::{
+    content_status_history, content_translations, event_details, opportunity_details,
+    policy_details, research_details,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::reference::{Country, Sector};
@@ -13,7 +16,9 @@ use crate::graphql::ids::{NodeType, encode};
 use crate::graphql::loaders::{CountriesOf, SectorsOf, TagsOf, TranslationsOf, UserById};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::reference::primary_subtag;
-use crate::service::content::{ContentRecord, Details, Kind, OpportunityType, Status, Visibility, contact_visible_to};
+use crate::service::content::{
+    ContentRecord, Details, Kind, OpportunityType, Status, Visibility, contact_visible_to,
+};
 
 /// A translation of an item's text into another language.
 pub struct Translation(pub content_translations::Model);
@@ -60,7 +65,11 @@ impl StatusChange {
     }
     async fn actor(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match &self.0.actor_id {
-            Some(actor_id) => Ok(loaders(context)?.load_one(UserById(actor_id.clone())).await.map_err(Error::from)?.map(User)),
+            Some(actor_id) => Ok(loaders(context)?
+                .load_one(UserById(actor_id.clone()))
+                .await
+                .map_err(Error::from)?
+                .map(User)),
             None => Ok(None),
         }
     }
@@ -74,7 +83,12 @@ enum TextField {
 }
 
 /// The field in `lang` when a translation into it exists, else the original.
-async fn localized(context: &Context<'_>, record: &ContentRecord, lang: Option<String>, field: TextField) -> async_graphql::Result<String> {
+async fn localized(
+    context: &Context<'_>,
+    record: &ContentRecord,
+    lang: Option<String>,
+    field: TextField,
+) -> async_graphql::Result<String> {
     let original = match field {
         TextField::Title => &record.core.title,
         TextField::Summary => &record.core.summary,
@@ -87,12 +101,20 @@ async fn localized(context: &Context<'_>, record: &ContentRecord, lang: Option<S
     if record.core.language.to_ascii_lowercase() == wanted {
         return Ok(original.clone());
     }
-    let translations = loaders(context)?.load_one(TranslationsOf(record.core.id.clone())).await.map_err(Error::from)?.unwrap_or_default();
+    let translations = loaders(context)?
+        .load_one(TranslationsOf(record.core.id.clone()))
+        .await
+        .map_err(Error::from)?
+        .unwrap_or_default();
     // An exact tag first (zh-Hant), then the same primary language (zh for zh-CN).
     let translation = translations
         .iter()
         .find(|translation| translation.language.to_ascii_lowercase() == wanted)
-        .or_else(|| translations.iter().find(|translation| primary_subtag(&translation.language) == primary_subtag(&wanted)));
+        .or_else(|| {
+            translations.iter().find(|translation| {
+                primary_subtag(&translation.language) == primary_subtag(&wanted)
+            })
+        });
     Ok(match (translation, field) {
         (Some(translation), TextField::Title) => translation.title.clone(),
         (Some(translation), TextField::Summary) => translation.summary.clone(),
@@ -101,39 +123,87 @@ async fn localized(context: &Context<'_>, record: &ContentRecord, lang: Option<S
     })
 }
 
-async fn countries_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Vec<Country>> {
-    let codes = loaders(context)?.load_one(CountriesOf(record.core.id.clone())).await.map_err(Error::from)?.unwrap_or_default();
+async fn countries_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Vec<Country>> {
+    let codes = loaders(context)?
+        .load_one(CountriesOf(record.core.id.clone()))
+        .await
+        .map_err(Error::from)?
+        .unwrap_or_default();
     let reference = &state(context)?.reference;
-    Ok(codes.iter().filter_map(|code| reference.country(code)).cloned().map(Country).collect())
+    Ok(codes
+        .iter()
+        .filter_map(|code| reference.country(code))
+        .cloned()
+        .map(Country)
+        .collect())
 }
 
-async fn sectors_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Vec<Sector>> {
-    let codes = loaders(context)?.load_one(SectorsOf(record.core.id.clone())).await.map_err(Error::from)?.unwrap_or_default();
+async fn sectors_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Vec<Sector>> {
+    let codes = loaders(context)?
+        .load_one(SectorsOf(record.core.id.clone()))
+        .await
+        .map_err(Error::from)?
+        .unwrap_or_default();
     let reference = &state(context)?.reference;
-    Ok(codes.iter().filter_map(|code| reference.sector(code)).cloned().map(Sector).collect())
+    Ok(codes
+        .iter()
+        .filter_map(|code| reference.sector(code))
+        .cloned()
+        .map(Sector)
+        .collect())
 }
 
-async fn tags_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Vec<String>> {
-    Ok(loaders(context)?.load_one(TagsOf(record.core.id.clone())).await.map_err(Error::from)?.unwrap_or_default())
+async fn tags_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Vec<String>> {
+    Ok(loaders(context)?
+        .load_one(TagsOf(record.core.id.clone()))
+        .await
+        .map_err(Error::from)?
+        .unwrap_or_default())
 }
 
-async fn translations_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Vec<Translation>> {
-    let rows = loaders(context)?.load_one(TranslationsOf(record.core.id.clone())).await.map_err(Error::from)?.unwrap_or_default();
+async fn translations_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Vec<Translation>> {
+    let rows = loaders(context)?
+        .load_one(TranslationsOf(record.core.id.clone()))
+        .await
+        .map_err(Error::from)?
+        .unwrap_or_default();
     Ok(rows.into_iter().map(Translation).collect())
 }
 
 /// The author, shown to the secretariat, members and the author: the public sees the item,
 /// not who in the alliance wrote it.
-async fn author_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Option<User>> {
+async fn author_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Option<User>> {
     let caller = caller(context)?;
     if !(caller.sees_members_content() || caller.is(&record.core.author_id)) {
         return Ok(None);
     }
-    Ok(loaders(context)?.load_one(UserById(record.core.author_id.clone())).await.map_err(Error::from)?.map(User))
+    Ok(loaders(context)?
+        .load_one(UserById(record.core.author_id.clone()))
+        .await
+        .map_err(Error::from)?
+        .map(User))
 }
 
 /// The workflow history, for the secretariat and the author only; null for everyone else.
-async fn history_of(context: &Context<'_>, record: &ContentRecord) -> async_graphql::Result<Option<Vec<StatusChange>>> {
+async fn history_of(
+    context: &Context<'_>,
+    record: &ContentRecord,
+) -> async_graphql::Result<Option<Vec<StatusChange>>> {
     let caller = caller(context)?;
     if !(caller.is_secretariat() || caller.is(&record.core.author_id)) {
         return Ok(None);
@@ -253,7 +323,10 @@ content_object!(
 
 fn money(amount: &Option<String>, currency: &Option<String>) -> Option<Money> {
     match (amount, currency) {
-        (Some(amount), Some(currency)) => Some(Money { amount: amount.clone(), currency: currency.clone() }),
+        (Some(amount), Some(currency)) => Some(Money {
+            amount: amount.clone(),
+            currency: currency.clone(),
+        }),
         _ => None,
     }
 }
@@ -344,13 +417,27 @@ content_object!(
 );
 
 /// What the four kinds share.
+// The repeated `ty`/`arg` keys are one field each, not duplicates.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID"),
     field(name = "kind", ty = "Kind"),
-    field(name = "title", ty = "String", arg(name = "lang", ty = "Option<String>")),
-    field(name = "summary", ty = "String", arg(name = "lang", ty = "Option<String>")),
-    field(name = "body", ty = "String", arg(name = "lang", ty = "Option<String>")),
+    field(
+        name = "title",
+        ty = "String",
+        arg(name = "lang", ty = "Option<String>")
+    ),
+    field(
+        name = "summary",
+        ty = "String",
+        arg(name = "lang", ty = "Option<String>")
+    ),
+    field(
+        name = "body",
+        ty = "String",
+        arg(name = "lang", ty = "Option<String>")
+    ),
     field(name = "language", ty = "String"),
     field(name = "translations", ty = "Vec<Translation>"),
     field(name = "countries", ty = "Vec<Country>"),

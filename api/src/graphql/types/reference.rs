@@ -47,13 +47,23 @@ impl Sector {
     /// The category of a sub-category; null for a category.
     async fn parent(&self, context: &Context<'_>) -> async_graphql::Result<Option<Sector>> {
         let reference = &state(context)?.reference;
-        Ok(self.0.parent_code.as_deref().and_then(|code| reference.sector(code)).cloned().map(Sector))
+        Ok(self
+            .0
+            .parent_code
+            .as_deref()
+            .and_then(|code| reference.sector(code))
+            .cloned()
+            .map(Sector))
     }
 
     /// The sub-categories of a category; empty for a sub-category.
     async fn children(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Sector>> {
         let reference = &state(context)?.reference;
-        Ok(reference.children(&self.0.code).cloned().map(Sector).collect())
+        Ok(reference
+            .children(&self.0.code)
+            .cloned()
+            .map(Sector)
+            .collect())
     }
 }
 
@@ -74,6 +84,13 @@ impl Region {
 
     async fn countries(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let reference = &state(context)?.reference;
-        Ok(self.0.countries.iter().filter_map(|code| reference.country(code)).cloned().map(Country).collect())
+        Ok(self
+            .0
+            .countries
+            .iter()
+            .filter_map(|code| reference.country(code))
+            .cloned()
+            .map(Country)
+            .collect())
     }
 }

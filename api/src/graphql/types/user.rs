@@ -45,7 +45,9 @@ impl User {
     }
 
     async fn role(&self) -> Role {
-        DomainRole::parse(&self.0.role).map(Role::from).unwrap_or(Role::User)
+        DomainRole::parse(&self.0.role)
+            .map(Role::from)
+            .unwrap_or(Role::User)
     }
 
     /// A correspondent may publish without review.

@@ -4,9 +4,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{content, content_countries, content_sectors, event_details, opportunity_details, policy_details};
+use entities::{
+    content, content_countries, content_sectors, event_details, opportunity_details, policy_details,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Select, Value};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationDef, Select, Value,
+};
 use serde::{Deserialize, Serialize};
 
 use super::read::{load_records, readable_by};
@@ -49,7 +54,9 @@ pub struct ListFilter {
     pub starts_to: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum, Serialize, Deserialize,
+)]
 #[graphql(name = "ContentOrder")]
 pub enum Order {
     /// Most recently published first (drafts by creation time).
@@ -114,17 +121,39 @@ pub async fn list(
     let key = sort_expression(order);
     let id_column = Expr::col((content::Entity, content::Column::Id));
     let mut query = query
-        .order_by(key.clone(), if walk_descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc })
-        .order_by(id_column.clone(), if walk_descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc });
+        .order_by(
+            key.clone(),
+            if walk_descending {
+                sea_orm::Order::Desc
+            } else {
+                sea_orm::Order::Asc
+            },
+        )
+        .order_by(
+            id_column.clone(),
+            if walk_descending {
+                sea_orm::Order::Desc
+            } else {
+                sea_orm::Order::Asc
+            },
+        );
     let boundary = if backwards { &page.before } else { &page.after };
     if let Some(encoded) = boundary {
         let field = if backwards { "before" } else { "after" };
         let cursor = decode_cursor(field, encoded, order)?;
         let value = cursor_value(field, order, &cursor.key)?;
         let past = if walk_descending {
-            Condition::any().add(key.clone().lt(value.clone())).add(Condition::all().add(key.eq(value)).add(id_column.lt(cursor.id)))
+            Condition::any().add(key.clone().lt(value.clone())).add(
+                Condition::all()
+                    .add(key.eq(value))
+                    .add(id_column.lt(cursor.id)),
+            )
         } else {
-            Condition::any().add(key.clone().gt(value.clone())).add(Condition::all().add(key.eq(value)).add(id_column.gt(cursor.id)))
+            Condition::any().add(key.clone().gt(value.clone())).add(
+                Condition::all()
+                    .add(key.eq(value))
+                    .add(id_column.gt(cursor.id)),
+            )
         };
         query = query.filter(past);
     }
@@ -135,12 +164,23 @@ pub async fn list(
         rows.reverse();
     }
     let records = load_records(connection, rows).await?;
-    let cursors = records.iter().map(|record| encode_cursor(order, record)).collect();
+    let cursors = records
+        .iter()
+        .map(|record| encode_cursor(order, record))
+        .collect();
     Ok(Page {
         records,
         cursors,
-        has_next_page: if backwards { page.before.is_some() } else { has_more },
-        has_previous_page: if backwards { has_more } else { page.after.is_some() },
+        has_next_page: if backwards {
+            page.before.is_some()
+        } else {
+            has_more
+        },
+        has_previous_page: if backwards {
+            has_more
+        } else {
+            page.after.is_some()
+        },
         total_count,
     })
 }
@@ -158,13 +198,21 @@ fn page_size(page: &PageRequest) -> Result<(usize, bool)> {
         (None, None) => ("first", DEFAULT_PAGE_SIZE, page.before.is_some()),
     };
     if !(0..=MAX_PAGE_SIZE).contains(&requested) {
-        return Err(Error::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}")));
+        return Err(Error::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}"),
+        ));
     }
     Ok((requested as usize, backwards))
 }
 
 fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
-    let refuse = |field: &str, only: Kind| Err(Error::bad_input(field, format!("applies only to {} lists", only.as_str().to_lowercase())));
+    let refuse = |field: &str, only: Kind| {
+        Err(Error::bad_input(
+            field,
+            format!("applies only to {} lists", only.as_str().to_lowercase()),
+        ))
+    };
     if kind != Kind::Opportunity {
         if !filter.opportunity_types.is_empty() {
             return refuse("filter.opportunityTypes", Kind::Opportunity);
@@ -176,11 +224,18 @@ fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
             return refuse("orderBy", Kind::Opportunity);
         }
     }
-    if kind != Kind::Policy && (!filter.policy_types.is_empty() || filter.effective_from.is_some() || filter.effective_to.is_some()) {
+    if kind != Kind::Policy
+        && (!filter.policy_types.is_empty()
+            || filter.effective_from.is_some()
+            || filter.effective_to.is_some())
+    {
         return refuse("filter.policyTypes", Kind::Policy);
     }
     if kind != Kind::Event {
-        if !filter.event_types.is_empty() || filter.starts_from.is_some() || filter.starts_to.is_some() {
+        if !filter.event_types.is_empty()
+            || filter.starts_from.is_some()
+            || filter.starts_to.is_some()
+        {
             return refuse("filter.eventTypes", Kind::Event);
         }
         if order == Order::StartsSoonest {
@@ -191,31 +246,66 @@ fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
 }
 
 /// Every content id that has one of `values` in `column` of a link table.
-fn ids_linked_to(table: impl sea_orm::sea_query::IntoTableRef, content_id: impl sea_orm::sea_query::IntoColumnRef, column: impl ColumnTrait, values: Vec<String>) -> sea_orm::sea_query::SelectStatement {
-    Query::select().column(content_id).from(table).and_where(column.is_in(values)).to_owned()
+fn ids_linked_to(
+    table: impl sea_orm::sea_query::IntoTableRef,
+    content_id: impl sea_orm::sea_query::IntoColumnRef,
+    column: impl ColumnTrait,
+    values: Vec<String>,
+) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(content_id)
+        .from(table)
+        .and_where(column.is_in(values))
+        .to_owned()
 }
 
 fn details_join(kind: Kind) -> Option<RelationDef> {
     match kind {
-        Kind::Opportunity => Some(content::Entity::belongs_to(opportunity_details::Entity).from(content::Column::Id).to(opportunity_details::Column::ContentId).into()),
-        Kind::Policy => Some(content::Entity::belongs_to(policy_details::Entity).from(content::Column::Id).to(policy_details::Column::ContentId).into()),
-        Kind::Event => Some(content::Entity::belongs_to(event_details::Entity).from(content::Column::Id).to(event_details::Column::ContentId).into()),
+        Kind::Opportunity => Some(
+            content::Entity::belongs_to(opportunity_details::Entity)
+                .from(content::Column::Id)
+                .to(opportunity_details::Column::ContentId)
+                .into(),
+        ),
+        Kind::Policy => Some(
+            content::Entity::belongs_to(policy_details::Entity)
+                .from(content::Column::Id)
+                .to(policy_details::Column::ContentId)
+                .into(),
+        ),
+        Kind::Event => Some(
+            content::Entity::belongs_to(event_details::Entity)
+                .from(content::Column::Id)
+                .to(event_details::Column::ContentId)
+                .into(),
+        ),
         Kind::Research => None,
     }
 }
 
-fn filtered(caller: &Caller, reference: &Reference, kind: Kind, filter: &ListFilter) -> Result<Select<content::Entity>> {
+fn filtered(
+    caller: &Caller,
+    reference: &Reference,
+    kind: Kind,
+    filter: &ListFilter,
+) -> Result<Select<content::Entity>> {
     let mut query = content::Entity::find().filter(content::Column::Kind.eq(kind.as_str()));
     if let Some(relation) = details_join(kind) {
         query = query.join(JoinType::InnerJoin, relation);
     }
     let staff = matches!(caller.role(), Some(Role::Secretariat | Role::Correspondent));
     let statuses: Vec<&str> = if staff && !filter.statuses.is_empty() {
-        filter.statuses.iter().map(|status| status.as_str()).collect()
+        filter
+            .statuses
+            .iter()
+            .map(|status| status.as_str())
+            .collect()
     } else {
         vec![Status::Published.as_str()]
     };
-    query = query.filter(readable_by(caller)).filter(content::Column::Status.is_in(statuses));
+    query = query
+        .filter(readable_by(caller))
+        .filter(content::Column::Status.is_in(statuses));
     if filter.mine {
         let user = caller.require_user()?;
         query = query.filter(content::Column::AuthorId.eq(user.id.clone()));
@@ -229,8 +319,17 @@ fn filtered(caller: &Caller, reference: &Reference, kind: Kind, filter: &ListFil
         )));
     }
     if !filter.sectors.is_empty() {
-        let codes: Vec<String> = filter.sectors.iter().flat_map(|code| reference.sector_with_descendants(code)).collect();
-        query = query.filter(content::Column::Id.in_subquery(ids_linked_to(content_sectors::Entity, content_sectors::Column::ContentId, content_sectors::Column::SectorCode, codes)));
+        let codes: Vec<String> = filter
+            .sectors
+            .iter()
+            .flat_map(|code| reference.sector_with_descendants(code))
+            .collect();
+        query = query.filter(content::Column::Id.in_subquery(ids_linked_to(
+            content_sectors::Entity,
+            content_sectors::Column::ContentId,
+            content_sectors::Column::SectorCode,
+            codes,
+        )));
     }
     if !filter.tags.is_empty() {
         let tags = filter.tags.iter().map(|tag| tag.to_lowercase()).collect();
@@ -247,30 +346,64 @@ fn filtered(caller: &Caller, reference: &Reference, kind: Kind, filter: &ListFil
     if let Some(visibility) = filter.visibility {
         query = query.filter(content::Column::Visibility.eq(visibility.as_str()));
     }
-    query = within(query, content::Column::PublishedAt, filter.published_from, filter.published_to);
-    query = within(query, content::Column::UpdatedAt, filter.updated_from, filter.updated_to);
+    query = within(
+        query,
+        content::Column::PublishedAt,
+        filter.published_from,
+        filter.published_to,
+    );
+    query = within(
+        query,
+        content::Column::UpdatedAt,
+        filter.updated_from,
+        filter.updated_to,
+    );
     match kind {
         Kind::Opportunity => {
             if !filter.opportunity_types.is_empty() {
-                query = query.filter(opportunity_details::Column::OpportunityType.is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())));
+                query = query.filter(
+                    opportunity_details::Column::OpportunityType
+                        .is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())),
+                );
             }
-            query = within(query, opportunity_details::Column::Deadline, filter.deadline_from, filter.deadline_to);
+            query = within(
+                query,
+                opportunity_details::Column::Deadline,
+                filter.deadline_from,
+                filter.deadline_to,
+            );
             if !filter.include_expired {
                 let today = Utc::now().date_naive();
-                query = query.filter(Condition::any().add(opportunity_details::Column::Deadline.is_null()).add(opportunity_details::Column::Deadline.gte(today)));
+                query = query.filter(
+                    Condition::any()
+                        .add(opportunity_details::Column::Deadline.is_null())
+                        .add(opportunity_details::Column::Deadline.gte(today)),
+                );
             }
         }
         Kind::Policy => {
             if !filter.policy_types.is_empty() {
-                query = query.filter(policy_details::Column::PolicyType.is_in(filter.policy_types.clone()));
+                query = query
+                    .filter(policy_details::Column::PolicyType.is_in(filter.policy_types.clone()));
             }
-            query = within(query, policy_details::Column::EffectiveDate, filter.effective_from, filter.effective_to);
+            query = within(
+                query,
+                policy_details::Column::EffectiveDate,
+                filter.effective_from,
+                filter.effective_to,
+            );
         }
         Kind::Event => {
             if !filter.event_types.is_empty() {
-                query = query.filter(event_details::Column::EventType.is_in(filter.event_types.clone()));
+                query = query
+                    .filter(event_details::Column::EventType.is_in(filter.event_types.clone()));
             }
-            query = within(query, event_details::Column::StartsAt, filter.starts_from, filter.starts_to);
+            query = within(
+                query,
+                event_details::Column::StartsAt,
+                filter.starts_from,
+                filter.starts_to,
+            );
         }
         Kind::Research => {}
     }
@@ -278,7 +411,12 @@ fn filtered(caller: &Caller, reference: &Reference, kind: Kind, filter: &ListFil
 }
 
 /// `from <= column <= to`, each bound optional.
-fn within<V: Into<Value>>(query: Select<content::Entity>, column: impl ColumnTrait, from: Option<V>, to: Option<V>) -> Select<content::Entity> {
+fn within<V: Into<Value>>(
+    query: Select<content::Entity>,
+    column: impl ColumnTrait,
+    from: Option<V>,
+    to: Option<V>,
+) -> Select<content::Entity> {
     let query = match from {
         Some(from) => query.filter(column.gte(from)),
         None => query,
@@ -293,17 +431,23 @@ fn sort_expression(order: Order) -> Expr {
     match order {
         Order::Newest | Order::Oldest => Expr::col((content::Entity, content::Column::ListedAt)),
         Order::RecentlyUpdated => Expr::col((content::Entity, content::Column::UpdatedAt)),
-        Order::DeadlineSoonest => Expr::cust(format!("COALESCE(\"opportunity_details\".\"deadline\", '{NO_DEADLINE}')")),
+        Order::DeadlineSoonest => Expr::cust(format!(
+            "COALESCE(\"opportunity_details\".\"deadline\", '{NO_DEADLINE}')"
+        )),
         Order::StartsSoonest => Expr::col((event_details::Entity, event_details::Column::StartsAt)),
     }
 }
 
 fn sort_key(order: Order, record: &ContentRecord) -> String {
-    let timestamp = |value: DateTime<Utc>| value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let timestamp =
+        |value: DateTime<Utc>| value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     match (order, &record.details) {
         (Order::Newest | Order::Oldest, _) => timestamp(record.core.listed_at),
         (Order::RecentlyUpdated, _) => timestamp(record.core.updated_at),
-        (Order::DeadlineSoonest, Details::Opportunity(details)) => details.deadline.map(|date| date.to_string()).unwrap_or_else(|| NO_DEADLINE.to_owned()),
+        (Order::DeadlineSoonest, Details::Opportunity(details)) => details
+            .deadline
+            .map(|date| date.to_string())
+            .unwrap_or_else(|| NO_DEADLINE.to_owned()),
         (Order::StartsSoonest, Details::Event(details)) => timestamp(details.starts_at),
         // check_applies keeps kind-specific orders to their kind.
         (Order::DeadlineSoonest | Order::StartsSoonest, _) => timestamp(record.core.listed_at),
@@ -319,16 +463,25 @@ fn cursor_value(field: &str, order: Order, key: &str) -> Result<Value> {
 }
 
 fn encode_cursor(order: Order, record: &ContentRecord) -> String {
-    let cursor = Cursor { order, key: sort_key(order, record), id: record.core.id.clone() };
+    let cursor = Cursor {
+        order,
+        key: sort_key(order, record),
+        id: record.core.id.clone(),
+    };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
 }
 
 fn decode_cursor(field: &str, encoded: &str, order: Order) -> Result<Cursor> {
     let invalid = || Error::bad_input(field, "not a cursor of this list");
-    let bytes = URL_SAFE_NO_PAD.decode(encoded.as_bytes()).map_err(|_| invalid())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded.as_bytes())
+        .map_err(|_| invalid())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if cursor.order != order {
-        return Err(Error::bad_input(field, "the cursor belongs to a list in another order"));
+        return Err(Error::bad_input(
+            field,
+            "the cursor belongs to a list in another order",
+        ));
     }
     Ok(cursor)
 }

@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
-use entities::{content, content_countries, content_sectors, event_details, opportunity_details, policy_details, research_details};
+use entities::{
+    content, content_countries, content_sectors, event_details, opportunity_details,
+    policy_details, research_details,
+};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::types::{ContentRecord, Details, Kind, Status, Visibility};
@@ -16,20 +19,30 @@ pub fn readable_by(caller: &Caller) -> Condition {
     if caller.is_secretariat() {
         return Condition::all();
     }
-    let mut published = Condition::all().add(content::Column::Status.eq(Status::Published.as_str()));
+    let mut published =
+        Condition::all().add(content::Column::Status.eq(Status::Published.as_str()));
     if !caller.sees_members_content() {
         published = published.add(content::Column::Visibility.eq(Visibility::Public.as_str()));
     }
     match caller.user_id() {
-        Some(user_id) => Condition::any().add(published).add(content::Column::AuthorId.eq(user_id)),
+        Some(user_id) => Condition::any()
+            .add(published)
+            .add(content::Column::AuthorId.eq(user_id)),
         None => published,
     }
 }
 
 /// One item by id, if it exists and `caller` may read it; `None` otherwise, without saying
 /// which of the two.
-pub async fn get(connection: &impl ConnectionTrait, caller: &Caller, id: &str) -> Result<Option<ContentRecord>> {
-    let row = content::Entity::find_by_id(id.to_owned()).filter(readable_by(caller)).one(connection).await?;
+pub async fn get(
+    connection: &impl ConnectionTrait,
+    caller: &Caller,
+    id: &str,
+) -> Result<Option<ContentRecord>> {
+    let row = content::Entity::find_by_id(id.to_owned())
+        .filter(readable_by(caller))
+        .one(connection)
+        .await?;
     match row {
         Some(row) => Ok(load_records(connection, vec![row]).await?.pop()),
         None => Ok(None),
@@ -37,30 +50,54 @@ pub async fn get(connection: &impl ConnectionTrait, caller: &Caller, id: &str) -
 }
 
 /// Attaches each row's kind details, with one query per kind present, keeping the order.
-pub async fn load_records(connection: &impl ConnectionTrait, rows: Vec<content::Model>) -> Result<Vec<ContentRecord>> {
-    let ids_of = |kind: Kind| -> Vec<String> { rows.iter().filter(|row| row.kind == kind.as_str()).map(|row| row.id.clone()).collect() };
+pub async fn load_records(
+    connection: &impl ConnectionTrait,
+    rows: Vec<content::Model>,
+) -> Result<Vec<ContentRecord>> {
+    let ids_of = |kind: Kind| -> Vec<String> {
+        rows.iter()
+            .filter(|row| row.kind == kind.as_str())
+            .map(|row| row.id.clone())
+            .collect()
+    };
     let mut details: HashMap<String, Details> = HashMap::new();
     let opportunity_ids = ids_of(Kind::Opportunity);
     if !opportunity_ids.is_empty() {
-        for row in opportunity_details::Entity::find().filter(opportunity_details::Column::ContentId.is_in(opportunity_ids)).all(connection).await? {
+        for row in opportunity_details::Entity::find()
+            .filter(opportunity_details::Column::ContentId.is_in(opportunity_ids))
+            .all(connection)
+            .await?
+        {
             details.insert(row.content_id.clone(), Details::Opportunity(row));
         }
     }
     let policy_ids = ids_of(Kind::Policy);
     if !policy_ids.is_empty() {
-        for row in policy_details::Entity::find().filter(policy_details::Column::ContentId.is_in(policy_ids)).all(connection).await? {
+        for row in policy_details::Entity::find()
+            .filter(policy_details::Column::ContentId.is_in(policy_ids))
+            .all(connection)
+            .await?
+        {
             details.insert(row.content_id.clone(), Details::Policy(row));
         }
     }
     let research_ids = ids_of(Kind::Research);
     if !research_ids.is_empty() {
-        for row in research_details::Entity::find().filter(research_details::Column::ContentId.is_in(research_ids)).all(connection).await? {
+        for row in research_details::Entity::find()
+            .filter(research_details::Column::ContentId.is_in(research_ids))
+            .all(connection)
+            .await?
+        {
             details.insert(row.content_id.clone(), Details::Research(row));
         }
     }
     let event_ids = ids_of(Kind::Event);
     if !event_ids.is_empty() {
-        for row in event_details::Entity::find().filter(event_details::Column::ContentId.is_in(event_ids)).all(connection).await? {
+        for row in event_details::Entity::find()
+            .filter(event_details::Column::ContentId.is_in(event_ids))
+            .all(connection)
+            .await?
+        {
             details.insert(row.content_id.clone(), Details::Event(row));
         }
     }
@@ -68,17 +105,33 @@ pub async fn load_records(connection: &impl ConnectionTrait, rows: Vec<content::
     for core in rows {
         // Core and details are written in one transaction, so a core row without details
         // means a broken database, not a caller's mistake.
-        let details = details
-            .remove(&core.id)
-            .ok_or_else(|| crate::error::Error::Internal(anyhow::anyhow!("content {} has no {} details", core.id, core.kind)))?;
+        let details = details.remove(&core.id).ok_or_else(|| {
+            crate::error::Error::Internal(anyhow::anyhow!(
+                "content {} has no {} details",
+                core.id,
+                core.kind
+            ))
+        })?;
         records.push(ContentRecord { core, details });
     }
     Ok(records)
 }
 
 /// The country and sector codes of one item.
-pub async fn countries_and_sectors_of(connection: &impl ConnectionTrait, id: &str) -> Result<(Vec<String>, Vec<String>)> {
-    let countries = content_countries::Entity::find().filter(content_countries::Column::ContentId.eq(id)).all(connection).await?;
-    let sectors = content_sectors::Entity::find().filter(content_sectors::Column::ContentId.eq(id)).all(connection).await?;
-    Ok((countries.into_iter().map(|row| row.country_code).collect(), sectors.into_iter().map(|row| row.sector_code).collect()))
+pub async fn countries_and_sectors_of(
+    connection: &impl ConnectionTrait,
+    id: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let countries = content_countries::Entity::find()
+        .filter(content_countries::Column::ContentId.eq(id))
+        .all(connection)
+        .await?;
+    let sectors = content_sectors::Entity::find()
+        .filter(content_sectors::Column::ContentId.eq(id))
+        .all(connection)
+        .await?;
+    Ok((
+        countries.into_iter().map(|row| row.country_code).collect(),
+        sectors.into_iter().map(|row| row.sector_code).collect(),
+    ))
 }

@@ -4,8 +4,8 @@ use entities::{correspondent_countries, correspondent_regions, correspondent_sec
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::types::{ContentRecord, Status};
-use crate::auth::{Caller, Role};
 use crate::auth::caller::CallerUser;
+use crate::auth::{Caller, Role};
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 
@@ -35,7 +35,12 @@ impl Action {
         match self {
             Action::Submit => &[Status::Draft, Status::Rejected],
             Action::Approve | Action::Reject => &[Status::Submitted],
-            Action::Publish => &[Status::Draft, Status::Submitted, Status::Rejected, Status::Archived],
+            Action::Publish => &[
+                Status::Draft,
+                Status::Submitted,
+                Status::Rejected,
+                Status::Archived,
+            ],
             Action::Archive => &[Status::Published],
         }
     }
@@ -71,14 +76,24 @@ pub fn check_transition(caller: &Caller, record: &ContentRecord, action: Action)
         let who = match action {
             Action::Approve | Action::Reject => "only the secretariat may",
             Action::Publish => "only the secretariat or a trusted correspondent who wrote it may",
-            Action::Submit | Action::Archive => "only the secretariat or the correspondent who wrote it may",
+            Action::Submit | Action::Archive => {
+                "only the secretariat or the correspondent who wrote it may"
+            }
         };
-        return Err(Error::forbidden(format!("{who} {} this content", action.name())));
+        return Err(Error::forbidden(format!(
+            "{who} {} this content",
+            action.name()
+        )));
     }
     let status = record.status();
     if !action.from().contains(&status) {
         let allowed: Vec<&str> = action.from().iter().map(|status| status.as_str()).collect();
-        return Err(Error::conflict(format!("cannot {} content that is {}; it must be {}", action.name(), status.as_str(), allowed.join(" or "))));
+        return Err(Error::conflict(format!(
+            "cannot {} content that is {}; it must be {}",
+            action.name(),
+            status.as_str(),
+            allowed.join(" or ")
+        )));
     }
     Ok(())
 }
@@ -88,7 +103,9 @@ pub fn check_may_write(caller: &Caller) -> Result<&CallerUser> {
     let user = caller.require_user()?;
     match user.role {
         Role::Secretariat | Role::Correspondent => Ok(user),
-        _ => Err(Error::forbidden("only correspondents and the secretariat write content")),
+        _ => Err(Error::forbidden(
+            "only correspondents and the secretariat write content",
+        )),
     }
 }
 
@@ -100,13 +117,19 @@ pub fn check_may_edit(caller: &Caller, record: &ContentRecord) -> Result<()> {
         return Ok(());
     }
     if !acts_as_author(user, record) {
-        return Err(Error::forbidden("only the correspondent who wrote it or the secretariat may edit this content"));
+        return Err(Error::forbidden(
+            "only the correspondent who wrote it or the secretariat may edit this content",
+        ));
     }
     match record.status() {
         Status::Draft | Status::Submitted | Status::Rejected => Ok(()),
         Status::Published if user.trusted => Ok(()),
-        Status::Published => Err(Error::forbidden("published content may be edited only by the secretariat or a trusted correspondent")),
-        Status::Archived => Err(Error::conflict("archived content cannot be edited; ask the secretariat")),
+        Status::Published => Err(Error::forbidden(
+            "published content may be edited only by the secretariat or a trusted correspondent",
+        )),
+        Status::Archived => Err(Error::conflict(
+            "archived content cannot be edited; ask the secretariat",
+        )),
     }
 }
 
@@ -119,7 +142,11 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub async fn load(connection: &impl ConnectionTrait, user_id: &str, reference: &Reference) -> Result<Scope> {
+    pub async fn load(
+        connection: &impl ConnectionTrait,
+        user_id: &str,
+        reference: &Reference,
+    ) -> Result<Scope> {
         let mut countries: Vec<String> = correspondent_countries::Entity::find()
             .filter(correspondent_countries::Column::UserId.eq(user_id))
             .all(connection)
@@ -127,7 +154,10 @@ impl Scope {
             .into_iter()
             .map(|row| row.country_code)
             .collect();
-        let regions = correspondent_regions::Entity::find().filter(correspondent_regions::Column::UserId.eq(user_id)).all(connection).await?;
+        let regions = correspondent_regions::Entity::find()
+            .filter(correspondent_regions::Column::UserId.eq(user_id))
+            .all(connection)
+            .await?;
         for region in regions {
             if let Some(region) = reference.region(&region.region_code) {
                 countries.extend(region.countries.iter().cloned());
@@ -143,19 +173,37 @@ impl Scope {
         Ok(Scope { countries, sectors })
     }
 
-    pub fn check(&self, countries: &[String], sectors: &[String], reference: &Reference) -> Result<()> {
+    pub fn check(
+        &self,
+        countries: &[String],
+        sectors: &[String],
+        reference: &Reference,
+    ) -> Result<()> {
         if self.countries.is_empty() && self.sectors.is_empty() {
-            return Err(Error::forbidden("no countries, regions or sectors are assigned to you yet; ask the secretariat"));
+            return Err(Error::forbidden(
+                "no countries, regions or sectors are assigned to you yet; ask the secretariat",
+            ));
         }
         if !self.countries.is_empty()
-            && let Some(outside) = countries.iter().find(|country| !self.countries.contains(country))
+            && let Some(outside) = countries
+                .iter()
+                .find(|country| !self.countries.contains(country))
         {
-            return Err(Error::forbidden(format!("country {outside} is outside the countries assigned to you")));
+            return Err(Error::forbidden(format!(
+                "country {outside} is outside the countries assigned to you"
+            )));
         }
         if !self.sectors.is_empty()
-            && let Some(outside) = sectors.iter().find(|sector| !self.sectors.iter().any(|scope| reference.sector_covers(scope, sector)))
+            && let Some(outside) = sectors.iter().find(|sector| {
+                !self
+                    .sectors
+                    .iter()
+                    .any(|scope| reference.sector_covers(scope, sector))
+            })
         {
-            return Err(Error::forbidden(format!("sector {outside} is outside the sectors assigned to you")));
+            return Err(Error::forbidden(format!(
+                "sector {outside} is outside the sectors assigned to you"
+            )));
         }
         Ok(())
     }

@@ -1,0 +1,251 @@
+//! `spawn_app()`: a real server on a random port, with its own database (a SQLite file, or a
+//! fresh PostgreSQL database when INFOHARBOR_TEST_DATABASE_URL is set) and its own data dir.
+
+use std::net::SocketAddr;
+
+use api::app::Application;
+use api::auth::Role;
+use api::config::{ServeConfig, StorageConfig};
+use api::service::users::{self, NewUser};
+use api::state::AppState;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::{Value, json};
+
+/// Set to a PostgreSQL server URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the
+/// suite against PostgreSQL; each test then gets a database of its own on that server.
+pub const POSTGRES_ENV: &str = "INFOHARBOR_TEST_DATABASE_URL";
+
+pub struct TestApp {
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    _data_dir: tempfile::TempDir,
+    postgres_database: Option<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A signed-in test user.
+pub struct TestUser {
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+/// Options for a user beyond its role.
+#[derive(Default, Clone)]
+pub struct UserSpec {
+    pub organisation: Option<String>,
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub sectors: Vec<String>,
+    pub trusted: bool,
+}
+
+async fn fresh_postgres_database(server_url: &str) -> (String, String) {
+    let name = format!("ih_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(server_url)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    admin
+        .execute_raw(Statement::from_string(
+            admin.get_database_backend(),
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    let (base, _) = server_url
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL ends with /database");
+    (name.clone(), format!("{base}/{name}"))
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("a temporary data dir");
+    let postgres_database = match std::env::var(POSTGRES_ENV) {
+        Ok(server_url) if !server_url.is_empty() => {
+            let (name, url) = fresh_postgres_database(&server_url).await;
+            Some((server_url, name, url))
+        }
+        _ => None,
+    };
+    let storage = StorageConfig {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: postgres_database.as_ref().map(|(_, _, url)| url.clone()),
+    };
+    let serve = ServeConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        jwt_secret: Some(format!("test-secret-{}", uuid::Uuid::new_v4().simple())),
+        ..ServeConfig::default()
+    };
+    let application = Application::build(&storage, &serve)
+        .await
+        .expect("the application builds");
+    let address = application.local_addr().expect("a bound address");
+    let state = application.state().clone();
+    let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async move {
+        let _ = shutdown_signal.await;
+    }));
+    TestApp {
+        base_url: format!("http://{address}"),
+        http: reqwest::Client::new(),
+        state,
+        _data_dir: data_dir,
+        postgres_database: postgres_database.map(|(server, name, _)| (server, name)),
+        shutdown: Some(shutdown),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let Some((server_url, name)) = self.postgres_database.take() else {
+            return;
+        };
+        // Drop runs outside async; drop the database from a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(&server_url).await {
+                    let statement = Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    );
+                    let _ = admin.execute_raw(statement).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Posts a GraphQL request and returns the whole JSON answer (`data` and `errors`).
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert_eq!(
+            response.status(),
+            200,
+            "GraphQL answers 200 for requests it executes"
+        );
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// The `data` of a request that must succeed.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let answer = self.graphql(token, query, variables).await;
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer:#}"
+        );
+        answer["data"].clone()
+    }
+
+    /// The `extensions.code` of the first error of a request that must fail.
+    pub async fn error_code(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let answer = self.graphql(token, query, variables).await;
+        let code = answer["errors"][0]["extensions"]["code"].as_str();
+        assert!(
+            code.is_some(),
+            "expected an error with a code, got {answer:#}"
+        );
+        code.unwrap_or_default().to_owned()
+    }
+
+    /// Creates a user of `role` and signs them in over HTTP.
+    pub async fn user(&self, role: Role, spec: UserSpec) -> TestUser {
+        let email = format!(
+            "{}-{}@test.example",
+            role.as_str().to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+        users::upsert(
+            &self.state,
+            NewUser {
+                email: email.clone(),
+                password: password.clone(),
+                role,
+                name: Some(format!("Test {}", role.as_str().to_lowercase())),
+                organisation: spec.organisation,
+                countries: spec.countries,
+                regions: spec.regions,
+                sectors: spec.sectors,
+                trusted: spec.trusted,
+            },
+        )
+        .await
+        .expect("the test user is created");
+        let data = self
+            .ok(None, "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }", json!({ "email": email, "password": password }))
+            .await;
+        let token = data["login"]["accessToken"]
+            .as_str()
+            .expect("an access token")
+            .to_owned();
+        TestUser {
+            email,
+            password,
+            token,
+        }
+    }
+
+    pub async fn secretariat(&self) -> TestUser {
+        self.user(
+            Role::Secretariat,
+            UserSpec {
+                organisation: Some("Alliance Secretariat".into()),
+                ..UserSpec::default()
+            },
+        )
+        .await
+    }
+
+    /// A member in good standing.
+    pub async fn member(&self) -> TestUser {
+        self.user(
+            Role::Member,
+            UserSpec {
+                organisation: Some("Member Enterprise".into()),
+                ..UserSpec::default()
+            },
+        )
+        .await
+    }
+
+    /// A correspondent for every country, untrusted unless `trusted`.
+    pub async fn correspondent(&self, trusted: bool) -> TestUser {
+        let countries = [
+            "CN", "BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL",
+        ]
+        .map(String::from)
+        .to_vec();
+        self.user(
+            Role::Correspondent,
+            UserSpec {
+                countries,
+                trusted,
+                ..UserSpec::default()
+            },
+        )
+        .await
+    }
+}

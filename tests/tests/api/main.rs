@@ -1,0 +1,15 @@
+//! HTTP tests: each starts the real server on a random port with its own database and
+//! calls it as a client would. One test binary, so the suite links once.
+
+mod fixtures;
+mod harness;
+
+mod change_log;
+mod content_kinds;
+mod http;
+mod listing;
+mod nodes_and_errors;
+mod reference;
+mod schema;
+mod visibility;
+mod workflow;
