@@ -90,20 +90,23 @@ pub fn language_tag(field: &str, value: &str) -> Result<String> {
     Ok(canonical.join("-"))
 }
 
-/// Country codes that exist, upper-cased, without duplicates, in the order given.
-pub fn country_codes(
+/// Codes of one kind of reference data: each normalised and known, without duplicates, in
+/// the order given; at least one unless `allow_empty`.
+fn known_codes(
     field: &str,
     values: &[String],
-    reference: &Reference,
     allow_empty: bool,
+    noun: &str,
+    normalise: impl Fn(&str) -> String,
+    known: impl Fn(&str) -> bool,
 ) -> Result<Vec<String>> {
     let mut codes: Vec<String> = Vec::new();
     for value in values {
-        let code = value.trim().to_ascii_uppercase();
-        if reference.country(&code).is_none() {
+        let code = normalise(value.trim());
+        if !known(&code) {
             return Err(Error::bad_input(
                 field,
-                format!("unknown country code '{value}'"),
+                format!("unknown {noun} code '{value}'"),
             ));
         }
         if !codes.contains(&code) {
@@ -111,9 +114,29 @@ pub fn country_codes(
         }
     }
     if codes.is_empty() && !allow_empty {
-        return Err(Error::bad_input(field, "at least one country is required"));
+        return Err(Error::bad_input(
+            field,
+            format!("at least one {noun} is required"),
+        ));
     }
     Ok(codes)
+}
+
+/// Country codes that exist, upper-cased, without duplicates, in the order given.
+pub fn country_codes(
+    field: &str,
+    values: &[String],
+    reference: &Reference,
+    allow_empty: bool,
+) -> Result<Vec<String>> {
+    known_codes(
+        field,
+        values,
+        allow_empty,
+        "country",
+        str::to_ascii_uppercase,
+        |code| reference.country(code).is_some(),
+    )
 }
 
 pub fn country_code(field: &str, value: &str, reference: &Reference) -> Result<String> {
@@ -133,23 +156,14 @@ pub fn sector_codes(
     reference: &Reference,
     allow_empty: bool,
 ) -> Result<Vec<String>> {
-    let mut codes: Vec<String> = Vec::new();
-    for value in values {
-        let code = value.trim().to_owned();
-        if reference.sector(&code).is_none() {
-            return Err(Error::bad_input(
-                field,
-                format!("unknown sector code '{value}'"),
-            ));
-        }
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
-    if codes.is_empty() && !allow_empty {
-        return Err(Error::bad_input(field, "at least one sector is required"));
-    }
-    Ok(codes)
+    known_codes(
+        field,
+        values,
+        allow_empty,
+        "sector",
+        str::to_owned,
+        |code| reference.sector(code).is_some(),
+    )
 }
 
 /// Tags trimmed and lower-cased, without duplicates.

@@ -25,17 +25,30 @@ impl Workspace {
             Ok(server) if !server.is_empty() => {
                 let name = format!("ih_cli_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(&server).await.unwrap();
-                admin.execute_raw(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE {name}"))).await.unwrap();
+                admin
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE {name}"),
+                    ))
+                    .await
+                    .unwrap();
                 Some(format!("{}/{name}", server.rsplit_once('/').unwrap().0))
             }
             _ => None,
         };
-        Workspace { data_dir, database_url }
+        Workspace {
+            data_dir,
+            database_url,
+        }
     }
 
     fn command(&self, arguments: &[&str]) -> Command {
         let mut command = Command::new(BINARY);
-        command.args(["--data-dir", self.data_dir.path().to_str().unwrap()]).args(arguments).env_remove("HARBOR_JWT_SECRET").env("RUST_LOG", "info");
+        command
+            .args(["--data-dir", self.data_dir.path().to_str().unwrap()])
+            .args(arguments)
+            .env_remove("HARBOR_JWT_SECRET")
+            .env("RUST_LOG", "info");
         match &self.database_url {
             Some(url) => command.env("DATABASE_URL", url),
             None => command.env_remove("DATABASE_URL"),
@@ -44,33 +57,62 @@ impl Workspace {
     }
 
     fn run(&self, arguments: &[&str], stdin: &str) -> Output {
-        let mut child = self.command(arguments).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let mut child = self
+            .command(arguments)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{arguments:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{arguments:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         output
     }
 
     /// Starts `serve` on a free port and returns it with its base URL, read from its log.
     fn serve(&self) -> (Child, String) {
-        let mut child = self.command(&["serve", "--bind", "127.0.0.1:0"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .command(&["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let log = BufReader::new(child.stderr.take().unwrap());
         let (address_sender, address) = std::sync::mpsc::channel();
         // Reads the whole log, so the server never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in log.lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("address=").nth(1) {
-                    let _ = address_sender.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
+                    let _ = address_sender.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
                 }
             }
         });
-        let address = address.recv_timeout(std::time::Duration::from_secs(60)).expect("the server logs its address within a minute");
+        let address = address
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server logs its address within a minute");
         (child, format!("http://{address}"))
     }
 }
 
 async fn graphql(base_url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = reqwest::Client::new().post(format!("{base_url}/graphql")).json(&json!({ "query": query, "variables": variables }));
+    let mut request = reqwest::Client::new()
+        .post(format!("{base_url}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -78,15 +120,30 @@ async fn graphql(base_url: &str, token: Option<&str>, query: &str, variables: Va
 }
 
 async fn login(base_url: &str, email: &str, password: &str) -> String {
-    let answer = graphql(base_url, None, "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }", json!({ "e": email, "p": password })).await;
-    answer["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("login failed: {answer}")).to_owned()
+    let answer = graphql(
+        base_url,
+        None,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+        json!({ "e": email, "p": password }),
+    )
+    .await;
+    answer["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {answer}"))
+        .to_owned()
 }
 
 fn terminate(mut child: Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
-    assert!(exit.success(), "a SIGTERM ends the server cleanly, got {exit}");
+    assert!(
+        exit.success(),
+        "a SIGTERM ends the server cleanly, got {exit}"
+    );
 }
 
 #[tokio::test]
@@ -95,19 +152,59 @@ async fn an_operator_migrates_adds_a_trusted_correspondent_who_then_publishes() 
     let migrated = workspace.run(&["migrate"], "");
     assert!(String::from_utf8_lossy(&migrated.stdout).contains("up to date"));
     workspace.run(
-        &["user", "add", "--email", "Writer@Example.org", "--role", "correspondent", "--name", "Writer", "--org", "Nanning Office", "--countries", "CN,VN", "--sectors", "03", "--trusted"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "Writer@Example.org",
+            "--role",
+            "correspondent",
+            "--name",
+            "Writer",
+            "--org",
+            "Nanning Office",
+            "--countries",
+            "CN,VN",
+            "--sectors",
+            "03",
+            "--trusted",
+        ],
         "a long enough password\n",
     );
     let (server, base_url) = workspace.serve();
     let token = login(&base_url, "writer@example.org", "a long enough password").await;
     let input = json!({ "content": { "title": "Cloud migration partner", "summary": "s", "body": "b", "language": "zh", "countries": ["VN"], "sectors": ["0304"] }, "opportunityType": "PARTNERSHIP" });
-    let created = graphql(&base_url, Some(&token), "mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }", json!({ "i": input })).await;
-    let id = created["data"]["createOpportunity"]["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
-    let published = graphql(&base_url, Some(&token), "mutation($id: ID!) { publishContent(id: $id) { status } }", json!({ "id": id })).await;
+    let created = graphql(
+        &base_url,
+        Some(&token),
+        "mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }",
+        json!({ "i": input }),
+    )
+    .await;
+    let id = created["data"]["createOpportunity"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let published = graphql(
+        &base_url,
+        Some(&token),
+        "mutation($id: ID!) { publishContent(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
     assert_eq!(published["data"]["publishContent"]["status"], "PUBLISHED");
     let outside = json!({ "content": { "title": "t", "summary": "s", "body": "b", "language": "en", "countries": ["TH"], "sectors": ["0304"] }, "opportunityType": "PARTNERSHIP" });
-    let refused = graphql(&base_url, Some(&token), "mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }", json!({ "i": outside })).await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "--countries limits the scope");
+    let refused = graphql(
+        &base_url,
+        Some(&token),
+        "mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }",
+        json!({ "i": outside }),
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "--countries limits the scope"
+    );
     terminate(server);
 }
 
@@ -115,15 +212,32 @@ async fn an_operator_migrates_adds_a_trusted_correspondent_who_then_publishes() 
 async fn the_generated_secret_is_private_and_survives_a_restart() {
     use std::os::unix::fs::PermissionsExt;
     let workspace = Workspace::new().await;
-    workspace.run(&["user", "add", "--email", "reader@example.org", "--role", "user"], "another long password\n");
+    workspace.run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "reader@example.org",
+            "--role",
+            "user",
+        ],
+        "another long password\n",
+    );
     let secret = workspace.data_dir.path().join("jwt-secret");
-    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let (server, base_url) = workspace.serve();
     let token = login(&base_url, "reader@example.org", "another long password").await;
     terminate(server);
     let (server, base_url) = workspace.serve();
     let me = graphql(&base_url, Some(&token), "{ me { email role } }", json!({})).await;
-    assert_eq!(me["data"]["me"], json!({ "email": "reader@example.org", "role": "USER" }), "a token from before the restart still works");
+    assert_eq!(
+        me["data"]["me"],
+        json!({ "email": "reader@example.org", "role": "USER" }),
+        "a token from before the restart still works"
+    );
     terminate(server);
 }
 
@@ -133,18 +247,40 @@ async fn seeding_the_demo_twice_adds_it_once() {
     let first = workspace.run(&["seed", "--demo"], "");
     let first_output = String::from_utf8_lossy(&first.stdout).into_owned();
     assert!(first_output.contains("231 items added"), "{first_output}");
-    assert!(first_output.contains("member@demo.infoharbor.example / demo-member-2026"), "the demo passwords are printed");
-    assert!(String::from_utf8_lossy(&first.stderr).contains("demo items: 231/231"), "progress is shown");
+    assert!(
+        first_output.contains("member@demo.infoharbor.example / demo-member-2026"),
+        "the demo passwords are printed"
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains("demo items: 231/231"),
+        "progress is shown"
+    );
     let second = workspace.run(&["seed", "--demo"], "");
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 items added, 231 already there"));
 
     let (server, base_url) = workspace.serve();
     let counts = "{ opportunities(filter: { includeExpired: true }) { totalCount } policies { totalCount } researchResults { totalCount } events { totalCount } }";
-    let total = |answer: &Value| ["opportunities", "policies", "researchResults", "events"].iter().map(|kind| answer["data"][kind]["totalCount"].as_i64().unwrap()).sum::<i64>();
+    let total = |answer: &Value| {
+        ["opportunities", "policies", "researchResults", "events"]
+            .iter()
+            .map(|kind| answer["data"][kind]["totalCount"].as_i64().unwrap())
+            .sum::<i64>()
+    };
     let anonymous = total(&graphql(&base_url, None, counts, json!({})).await);
-    let member_token = login(&base_url, "member@demo.infoharbor.example", "demo-member-2026").await;
+    let member_token = login(
+        &base_url,
+        "member@demo.infoharbor.example",
+        "demo-member-2026",
+    )
+    .await;
     let member = total(&graphql(&base_url, Some(&member_token), counts, json!({})).await);
-    assert!(anonymous > 100, "most demo items are public and published: {anonymous}");
-    assert!(member > anonymous, "members see member-only items too: {member} vs {anonymous}");
+    assert!(
+        anonymous > 100,
+        "most demo items are public and published: {anonymous}"
+    );
+    assert!(
+        member > anonymous,
+        "members see member-only items too: {member} vs {anonymous}"
+    );
     terminate(server);
 }

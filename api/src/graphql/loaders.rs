@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{content_countries, content_sectors, content_tags, content_translations, users};
+use entities::{
+    content_countries, content_sectors, content_status_history, content_tags, content_translations,
+    users,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// Loads from the database; one instance per request, so nothing is cached across callers.
@@ -34,6 +37,9 @@ pub struct TagsOf(pub String);
 pub struct TranslationsOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserById(pub String);
+/// The workflow history of a content item, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub String);
 
 fn content_ids<K>(keys: &[K], id: impl Fn(&K) -> &String) -> Vec<String> {
     keys.iter().map(|key| id(key).clone()).collect()
@@ -53,86 +59,62 @@ fn grouped<K: Clone + Eq + std::hash::Hash>(
     groups
 }
 
-impl Loader<CountriesOf> for DbLoader {
-    type Value = Vec<String>;
-    type Error = DbErr;
+/// A loader of the codes one link table holds for each content item, in code order.
+macro_rules! codes_loader {
+    ($key:ident, $table:ident, $column:ident, $field:ident) => {
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<String>;
+            type Error = DbErr;
 
-    async fn load(&self, keys: &[CountriesOf]) -> Result<HashMap<CountriesOf, Vec<String>>, DbErr> {
-        let rows = content_countries::Entity::find()
-            .filter(content_countries::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-            .order_by_asc(content_countries::Column::CountryCode)
-            .all(&self.connection)
-            .await?;
-        Ok(grouped(
-            keys,
-            CountriesOf,
-            rows.into_iter()
-                .map(|row| (row.content_id, row.country_code)),
-        ))
-    }
-}
-
-impl Loader<SectorsOf> for DbLoader {
-    type Value = Vec<String>;
-    type Error = DbErr;
-
-    async fn load(&self, keys: &[SectorsOf]) -> Result<HashMap<SectorsOf, Vec<String>>, DbErr> {
-        let rows = content_sectors::Entity::find()
-            .filter(content_sectors::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-            .order_by_asc(content_sectors::Column::SectorCode)
-            .all(&self.connection)
-            .await?;
-        Ok(grouped(
-            keys,
-            SectorsOf,
-            rows.into_iter()
-                .map(|row| (row.content_id, row.sector_code)),
-        ))
-    }
-}
-
-impl Loader<TagsOf> for DbLoader {
-    type Value = Vec<String>;
-    type Error = DbErr;
-
-    async fn load(&self, keys: &[TagsOf]) -> Result<HashMap<TagsOf, Vec<String>>, DbErr> {
-        let rows = content_tags::Entity::find()
-            .filter(content_tags::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-            .order_by_asc(content_tags::Column::Tag)
-            .all(&self.connection)
-            .await?;
-        Ok(grouped(
-            keys,
-            TagsOf,
-            rows.into_iter().map(|row| (row.content_id, row.tag)),
-        ))
-    }
-}
-
-impl Loader<TranslationsOf> for DbLoader {
-    type Value = Vec<content_translations::Model>;
-    type Error = DbErr;
-
-    async fn load(
-        &self,
-        keys: &[TranslationsOf],
-    ) -> Result<HashMap<TranslationsOf, Self::Value>, DbErr> {
-        let rows = content_translations::Entity::find()
-            .filter(content_translations::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-            .order_by_asc(content_translations::Column::Language)
-            .all(&self.connection)
-            .await?;
-        let mut groups: HashMap<TranslationsOf, Self::Value> =
-            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
-        for row in rows {
-            groups
-                .entry(TranslationsOf(row.content_id.clone()))
-                .or_default()
-                .push(row);
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<String>>, DbErr> {
+                let rows = $table::Entity::find()
+                    .filter($table::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
+                    .order_by_asc($table::Column::$column)
+                    .all(&self.connection)
+                    .await?;
+                Ok(grouped(
+                    keys,
+                    $key,
+                    rows.into_iter().map(|row| (row.content_id, row.$field)),
+                ))
+            }
         }
-        Ok(groups)
-    }
+    };
 }
+
+codes_loader!(CountriesOf, content_countries, CountryCode, country_code);
+codes_loader!(SectorsOf, content_sectors, SectorCode, sector_code);
+codes_loader!(TagsOf, content_tags, Tag, tag);
+
+/// A loader of the rows one table holds for each content item, in the given order.
+macro_rules! rows_loader {
+    ($key:ident, $table:ident, $order:ident) => {
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<$table::Model>;
+            type Error = DbErr;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, DbErr> {
+                let rows = $table::Entity::find()
+                    .filter($table::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
+                    .order_by_asc($table::Column::$order)
+                    .all(&self.connection)
+                    .await?;
+                let mut groups: HashMap<$key, Self::Value> =
+                    keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+                for row in rows {
+                    groups
+                        .entry($key(row.content_id.clone()))
+                        .or_default()
+                        .push(row);
+                }
+                Ok(groups)
+            }
+        }
+    };
+}
+
+rows_loader!(TranslationsOf, content_translations, Language);
+rows_loader!(HistoryOf, content_status_history, Id);
 
 impl Loader<UserById> for DbLoader {
     type Value = users::Model;

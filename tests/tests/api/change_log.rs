@@ -1,7 +1,7 @@
 //! The change log: one row per content change, written in the same transaction.
 
 use entities::{change_log, content};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::fixtures::{create_opportunity, opportunity_input, transition};
@@ -106,4 +106,33 @@ async fn concurrent_writers_all_succeed_and_each_gets_its_own_sequence_number() 
     sequence.sort();
     sequence.dedup();
     assert_eq!(sequence.len(), 12);
+}
+
+#[tokio::test]
+async fn sqlite_keeps_acknowledged_writes_durable() {
+    let app = spawn_app().await;
+    let connection = app.state.db.connection();
+    if connection.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return; // PostgreSQL's durability is the server's own configuration.
+    }
+    let pragma = |name: &'static str| async move {
+        let statement = sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            format!("PRAGMA {name}"),
+        );
+        let row = connection.query_one_raw(statement).await.unwrap().unwrap();
+        row.try_get_by_index::<String>(0)
+            .or_else(|_| {
+                row.try_get_by_index::<i64>(0)
+                    .map(|value| value.to_string())
+            })
+            .unwrap()
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(
+        pragma("synchronous").await,
+        "2",
+        "FULL: a commit reaches the disk before it is acknowledged"
+    );
+    assert_eq!(pragma("foreign_keys").await, "1");
 }

@@ -128,7 +128,7 @@ async fn a_list_costs_the_same_number_of_queries_for_two_items_as_for_ten() {
             json!([{ "language": "zh", "title": "标题", "summary": "摘要", "body": "正文" }]);
         published_opportunity(&app, &author, &author, input).await;
     }
-    let document = "query($first: Int) { opportunities(first: $first) { edges { node { id title zh: title(lang: \"zh\") countries { code name } sectors { code parent { code } } tags translations { language } author { email } } } } }";
+    let document = "query($first: Int) { opportunities(first: $first) { edges { node { id title zh: title(lang: \"zh\") countries { code name } sectors { code parent { code } } tags translations { language } author { email } history { toStatus } } } } }";
     let mut costs = Vec::new();
     for first in [2, 10] {
         let before = query_count(&app).await;

@@ -6,14 +6,15 @@ use entities::{
     content_status_history, content_translations, event_details, opportunity_details,
     policy_details, research_details,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::reference::{Country, Sector};
 use super::user::User;
 use crate::error::Error;
 use crate::graphql::context::{caller, loaders, state};
 use crate::graphql::ids::{NodeType, encode};
-use crate::graphql::loaders::{CountriesOf, SectorsOf, TagsOf, TranslationsOf, UserById};
+use crate::graphql::loaders::{
+    CountriesOf, HistoryOf, SectorsOf, TagsOf, TranslationsOf, UserById,
+};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::reference::primary_subtag;
 use crate::service::content::{
@@ -208,12 +209,11 @@ async fn history_of(
     if !(caller.is_secretariat() || caller.is(&record.core.author_id)) {
         return Ok(None);
     }
-    let rows = content_status_history::Entity::find()
-        .filter(content_status_history::Column::ContentId.eq(record.core.id.clone()))
-        .order_by_asc(content_status_history::Column::Id)
-        .all(state(context)?.db.connection())
+    let rows = loaders(context)?
+        .load_one(HistoryOf(record.core.id.clone()))
         .await
-        .map_err(Error::from)?;
+        .map_err(Error::from)?
+        .unwrap_or_default();
     Ok(Some(rows.into_iter().map(StatusChange).collect()))
 }
 

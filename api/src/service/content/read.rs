@@ -49,6 +49,28 @@ pub async fn get(
     }
 }
 
+/// Adds the details rows of `ids` from one kind's table to `found`, keyed by content id.
+async fn collect_details<E: EntityTrait>(
+    connection: &impl ConnectionTrait,
+    ids: Vec<String>,
+    content_id: E::Column,
+    keyed: impl Fn(E::Model) -> (String, Details),
+    found: &mut HashMap<String, Details>,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    for row in E::find()
+        .filter(content_id.is_in(ids))
+        .all(connection)
+        .await?
+    {
+        let (key, details) = keyed(row);
+        found.insert(key, details);
+    }
+    Ok(())
+}
+
 /// Attaches each row's kind details, with one query per kind present, keeping the order.
 pub async fn load_records(
     connection: &impl ConnectionTrait,
@@ -61,46 +83,38 @@ pub async fn load_records(
             .collect()
     };
     let mut details: HashMap<String, Details> = HashMap::new();
-    let opportunity_ids = ids_of(Kind::Opportunity);
-    if !opportunity_ids.is_empty() {
-        for row in opportunity_details::Entity::find()
-            .filter(opportunity_details::Column::ContentId.is_in(opportunity_ids))
-            .all(connection)
-            .await?
-        {
-            details.insert(row.content_id.clone(), Details::Opportunity(row));
-        }
-    }
-    let policy_ids = ids_of(Kind::Policy);
-    if !policy_ids.is_empty() {
-        for row in policy_details::Entity::find()
-            .filter(policy_details::Column::ContentId.is_in(policy_ids))
-            .all(connection)
-            .await?
-        {
-            details.insert(row.content_id.clone(), Details::Policy(row));
-        }
-    }
-    let research_ids = ids_of(Kind::Research);
-    if !research_ids.is_empty() {
-        for row in research_details::Entity::find()
-            .filter(research_details::Column::ContentId.is_in(research_ids))
-            .all(connection)
-            .await?
-        {
-            details.insert(row.content_id.clone(), Details::Research(row));
-        }
-    }
-    let event_ids = ids_of(Kind::Event);
-    if !event_ids.is_empty() {
-        for row in event_details::Entity::find()
-            .filter(event_details::Column::ContentId.is_in(event_ids))
-            .all(connection)
-            .await?
-        {
-            details.insert(row.content_id.clone(), Details::Event(row));
-        }
-    }
+    collect_details::<opportunity_details::Entity>(
+        connection,
+        ids_of(Kind::Opportunity),
+        opportunity_details::Column::ContentId,
+        |row| (row.content_id.clone(), Details::Opportunity(row)),
+        &mut details,
+    )
+    .await?;
+    collect_details::<policy_details::Entity>(
+        connection,
+        ids_of(Kind::Policy),
+        policy_details::Column::ContentId,
+        |row| (row.content_id.clone(), Details::Policy(row)),
+        &mut details,
+    )
+    .await?;
+    collect_details::<research_details::Entity>(
+        connection,
+        ids_of(Kind::Research),
+        research_details::Column::ContentId,
+        |row| (row.content_id.clone(), Details::Research(row)),
+        &mut details,
+    )
+    .await?;
+    collect_details::<event_details::Entity>(
+        connection,
+        ids_of(Kind::Event),
+        event_details::Column::ContentId,
+        |row| (row.content_id.clone(), Details::Event(row)),
+        &mut details,
+    )
+    .await?;
     let mut records = Vec::with_capacity(rows.len());
     for core in rows {
         // Core and details are written in one transaction, so a core row without details
