@@ -1,1 +1,32 @@
-//! The search index (tantivy): the engine behind the `search` query; it knows nothing of GraphQL or HTTP.
+//! The search index (tantivy): the engine behind the `search` query. It knows nothing of
+//! GraphQL or HTTP: it takes documents and queries, and answers hits, totals and facets.
+
+pub mod analysis;
+mod collect;
+pub mod glossary;
+mod index;
+mod query;
+mod schema;
+mod writer;
+
+pub use index::{Document, OpenState, SearchIndex, Text};
+pub use query::{Facets, Highlight, Hit, Request, Results, Sort};
+pub use writer::{Change, Indexer};
+
+/// Errors of the search engine; all are internal from a caller's point of view, except a
+/// busy index (another process holds the writer lock).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the search index is locked by another process")]
+    Locked,
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory error: {0}")]
+    Directory(String),
+    #[error("the index writer has stopped")]
+    WriterStopped,
+    #[error("invalid cursor")]
+    InvalidCursor,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,443 @@
+//! Searching: a lenient free-text query (quoted phrases, `-exclusions`, typo tolerance,
+//! glossary expansion) combined with filters, sorted and paginated by keyset cursors, with
+//! totals, facets and highlighted snippets over exactly what the caller may see.
+
+use std::ops::Bound;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
+use tantivy::tokenizer::TokenStream;
+use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+
+use crate::analysis::{self, fold, has_han, is_latin_word};
+use crate::collect::FacetCollector;
+use crate::index::SearchIndex;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best match first; newest first when there is no text.
+    #[default]
+    Relevance,
+    Newest,
+    /// Nearest deadline first; items without one last.
+    Deadline,
+}
+
+/// A search as the caller may run it. `include_members` says whether MEMBERS items may be
+/// seen: visibility is a term of the query itself, so totals, facets and highlights only
+/// ever count what the caller may see.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub text: String,
+    pub kinds: Vec<String>,
+    pub countries: Vec<String>,
+    /// Codes; a category matches its sub-categories (the index stores both).
+    pub sectors: Vec<String>,
+    pub opportunity_types: Vec<String>,
+    pub published_from_micros: Option<i64>,
+    pub published_to_micros: Option<i64>,
+    pub deadline_from_days: Option<i64>,
+    pub deadline_to_days: Option<i64>,
+    /// In ten-thousandths of `currency`: items whose range overlaps [from, to].
+    pub amount_from: Option<u64>,
+    pub amount_to: Option<u64>,
+    pub currency: Option<String>,
+    pub include_expired: bool,
+    /// Today in days since the epoch (opportunities with an earlier deadline are expired).
+    pub today_days: i64,
+    pub include_members: bool,
+    pub sort: Sort,
+    pub first: usize,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: &'static str,
+    /// Matches marked with `<mark>…</mark>`, everything else HTML-escaped.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+    pub cursor: String,
+    pub highlights: Vec<Highlight>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub kinds: Vec<(String, u64)>,
+    pub countries: Vec<(String, u64)>,
+    pub sectors: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub total: usize,
+    pub facets: Facets,
+    pub hits: Vec<Hit>,
+    pub has_next_page: bool,
+}
+
+/// The sort position of a document: compared as a pair, larger first.
+type SortKey = (i64, u64);
+const BEFORE_CURSOR: SortKey = (i64::MIN, 0);
+
+const TITLE_BOOST: f32 = 3.0;
+const SUMMARY_BOOST: f32 = 2.0;
+const ENGLISH_BOOST: f32 = 1.5;
+const FUZZY_BOOST: f32 = 0.5;
+const SNIPPET_BYTES: usize = 400;
+
+fn boxed(query: impl Query + 'static) -> Box<dyn Query> {
+    Box::new(query)
+}
+
+fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
+    boxed(TermSetQuery::new(values.iter().map(|value| Term::from_field_text(field, value))))
+}
+
+/// A filter that narrows without changing scores.
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, boxed(ConstScoreQuery::new(query, 0.0)))
+}
+
+impl Sort {
+    fn tag(self) -> &'static str {
+        match self {
+            Sort::Relevance => "r",
+            Sort::Newest => "n",
+            Sort::Deadline => "d",
+        }
+    }
+}
+
+fn encode_cursor(sort: Sort, key: SortKey) -> String {
+    format!("{}.{:x}.{:x}", sort.tag(), key.0 as u64, key.1)
+}
+
+fn decode_cursor(sort: Sort, cursor: &str) -> Result<SortKey> {
+    let mut parts = cursor.split('.');
+    let (Some(tag), Some(primary), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(Error::InvalidCursor);
+    };
+    if tag != sort.tag() {
+        return Err(Error::InvalidCursor);
+    }
+    let primary = u64::from_str_radix(primary, 16).map_err(|_| Error::InvalidCursor)? as i64;
+    let key = u64::from_str_radix(key, 16).map_err(|_| Error::InvalidCursor)?;
+    Ok((primary, key))
+}
+
+/// Splits raw query text into plain text, quoted phrases and excluded words. Any string is
+/// a valid query: an unbalanced quote simply runs to the end.
+fn parse(text: &str) -> (String, Vec<String>, Vec<String>) {
+    let mut plain = String::new();
+    let mut phrases = Vec::new();
+    let mut excluded = Vec::new();
+    for (index, part) in text.split('"').enumerate() {
+        if index % 2 == 1 {
+            if !part.trim().is_empty() {
+                phrases.push(part.to_owned());
+            }
+            continue;
+        }
+        for word in part.split_whitespace() {
+            match word.strip_prefix('-') {
+                Some(rest) if !rest.is_empty() => excluded.push(rest.to_owned()),
+                _ => {
+                    plain.push_str(word);
+                    plain.push(' ');
+                }
+            }
+        }
+    }
+    (plain, phrases, excluded)
+}
+
+impl SearchIndex {
+    fn english_terms(&self, word: &str) -> Vec<Term> {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.english) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(word);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(Term::from_field_text(self.fields.english, &stream.token().text));
+        }
+        terms
+    }
+
+    fn text_fields(&self) -> [(Field, f32); 3] {
+        [(self.fields.title, TITLE_BOOST), (self.fields.summary, SUMMARY_BOOST), (self.fields.body, 1.0)]
+    }
+
+    /// One analyzed token, matched in any text field, with typos tolerated for Latin words
+    /// (edit distance 1 from 5 letters, 2 from 9) and English stems.
+    fn token_query(&self, token: &str, original_word: Option<&str>) -> Box<dyn Query> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.text_fields() {
+            let term = TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::WithFreqsAndPositions);
+            alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(term), boost))));
+        }
+        for term in self.english_terms(original_word.unwrap_or(token)) {
+            alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)), ENGLISH_BOOST))));
+        }
+        let length = token.chars().count();
+        if is_latin_word(token) && length >= 5 {
+            let distance = if length >= 9 { 2 } else { 1 };
+            for (field, _) in self.text_fields() {
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
+                alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(fuzzy), FUZZY_BOOST))));
+            }
+        }
+        boxed(BooleanQuery::new(alternatives))
+    }
+
+    /// Every token of `text` must match (an empty clause list means no constraint).
+    fn all_tokens(&self, text: &str) -> Vec<Box<dyn Query>> {
+        analysis::words(text).into_iter().map(|(from, to)| self.token_query(&fold(&text[from..to]), Some(&text[from..to]))).collect()
+    }
+
+    fn phrase_query(&self, phrase: &str) -> Option<Box<dyn Query>> {
+        let tokens = analysis::tokens(phrase);
+        if tokens.is_empty() {
+            return None;
+        }
+        if tokens.len() == 1 || has_han(phrase) {
+            return Some(boxed(BooleanQuery::new(self.all_tokens(phrase).into_iter().map(|query| (Occur::Must, query)).collect())));
+        }
+        let per_field = self
+            .text_fields()
+            .into_iter()
+            .map(|(field, boost)| {
+                let terms = tokens.iter().map(|token| Term::from_field_text(field, token)).collect();
+                (Occur::Should, boxed(BoostQuery::new(boxed(PhraseQuery::new(terms)), boost)))
+            })
+            .collect();
+        Some(boxed(BooleanQuery::new(per_field)))
+    }
+
+    /// The text part of a search: `None` when the text asks for nothing (blank, or only
+    /// exclusions), plus the exclusions.
+    fn text_query(&self, text: &str) -> (Option<Box<dyn Query>>, Vec<Box<dyn Query>>) {
+        let (plain, phrases, excluded) = parse(text);
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let (groups, rest) = self.glossary.extract(&fold(&plain));
+        for group in groups {
+            let equivalents = self
+                .glossary
+                .group(group)
+                .iter()
+                .filter_map(|term| {
+                    let clauses = self.all_tokens(term);
+                    (!clauses.is_empty()).then(|| (Occur::Should, boxed(BooleanQuery::new(clauses.into_iter().map(|clause| (Occur::Must, clause)).collect()))))
+                })
+                .collect::<Vec<_>>();
+            if !equivalents.is_empty() {
+                required.push(boxed(BooleanQuery::new(equivalents)));
+            }
+        }
+        required.extend(self.all_tokens(&rest));
+        required.extend(phrases.iter().filter_map(|phrase| self.phrase_query(phrase)));
+        let exclusions = excluded
+            .iter()
+            .flat_map(|word| analysis::tokens(word))
+            .map(|token| {
+                let anywhere = self.text_fields().into_iter().map(|(field, _)| Term::from_field_text(field, &token)).collect::<Vec<_>>();
+                boxed(TermSetQuery::new(anywhere))
+            })
+            .collect();
+        let text_query = (!required.is_empty()).then(|| boxed(BooleanQuery::new(required.into_iter().map(|query| (Occur::Must, query)).collect())));
+        (text_query, exclusions)
+    }
+
+    fn filters(&self, request: &Request) -> Vec<(Occur, Box<dyn Query>)> {
+        let fields = &self.fields;
+        let mut clauses = Vec::new();
+        if !request.include_members {
+            clauses.push(filter(boxed(TermQuery::new(Term::from_field_text(fields.visibility, "PUBLIC"), IndexRecordOption::Basic))));
+        }
+        for (field, values) in [
+            (fields.kind, &request.kinds),
+            (fields.countries, &request.countries),
+            (fields.sector_scope, &request.sectors),
+            (fields.opportunity_type, &request.opportunity_types),
+        ] {
+            if !values.is_empty() {
+                clauses.push(filter(term_set(field, values)));
+            }
+        }
+        let date = |micros: i64| Term::from_field_date(fields.published_at, tantivy::DateTime::from_timestamp_micros(micros));
+        if let Some(range) = range(request.published_from_micros.map(date), request.published_to_micros.map(date)) {
+            clauses.push(filter(range));
+        }
+        let today = (!request.include_expired).then_some(request.today_days);
+        let deadline_from = match (request.deadline_from_days, today) {
+            (Some(from), Some(today)) => Some(from.max(today)),
+            (from, today) => from.or(today),
+        };
+        let days = |value: i64| Term::from_field_i64(fields.deadline, value);
+        if let Some(range) = range(deadline_from.map(days), request.deadline_to_days.map(days)) {
+            clauses.push(filter(range));
+        }
+        if let Some(from) = request.amount_from {
+            clauses.push(filter(boxed(RangeQuery::new(Bound::Included(Term::from_field_u64(fields.amount_max, from)), Bound::Unbounded))));
+        }
+        if let Some(to) = request.amount_to {
+            clauses.push(filter(boxed(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_u64(fields.amount_min, to))))));
+        }
+        if let Some(currency) = &request.currency {
+            clauses.push(filter(boxed(TermQuery::new(Term::from_field_text(fields.currency, currency), IndexRecordOption::Basic))));
+        }
+        clauses
+    }
+
+    /// Runs `request`.
+    pub fn search(&self, request: &Request) -> Result<Results> {
+        let (text_query, exclusions) = self.text_query(&request.text);
+        let sort = match (request.sort, &text_query) {
+            (Sort::Relevance, None) => Sort::Newest,
+            (sort, _) => sort,
+        };
+        let after = request.after.as_deref().map(|cursor| decode_cursor(sort, cursor)).transpose()?;
+        let mut clauses = vec![(Occur::Must, text_query.as_ref().map(|query| query.box_clone()).unwrap_or_else(|| boxed(AllQuery)))];
+        clauses.extend(self.filters(request));
+        clauses.extend(exclusions.into_iter().map(|query| (Occur::MustNot, query)));
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let limit = request.first + 1;
+        let top = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &SegmentReader| {
+            let keys = segment.fast_fields().u64("key").ok();
+            let published = segment.fast_fields().date("published_at").ok();
+            let deadlines = segment.fast_fields().i64("deadline").ok();
+            move |doc: DocId, score: Score| -> SortKey {
+                let key = keys.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
+                let primary = match sort {
+                    Sort::Relevance => i64::from(score.max(0.0).to_bits()),
+                    Sort::Newest => published.as_ref().and_then(|column| column.first(doc)).map(|date| date.into_timestamp_micros()).unwrap_or(i64::MIN + 1),
+                    Sort::Deadline => deadlines.as_ref().and_then(|column| column.first(doc)).map(|days| -days.min(i64::MAX - 1)).unwrap_or(-(i64::MAX - 1)),
+                };
+                match after {
+                    Some(cursor) if (primary, key) >= cursor => BEFORE_CURSOR,
+                    _ => (primary, key),
+                }
+            }
+        });
+        let facet_collector = FacetCollector { fields: vec!["kind", "countries", "sectors"] };
+        let (top_docs, total, facet_counts) = searcher.search(&query, &(top, Count, facet_collector))?;
+
+        let mut ranked: Vec<(SortKey, DocAddress)> = top_docs.into_iter().filter(|(key, _)| *key != BEFORE_CURSOR).collect();
+        let has_next_page = ranked.len() > request.first;
+        ranked.truncate(request.first);
+
+        let generators = match &text_query {
+            Some(text_query) => self
+                .text_fields()
+                .into_iter()
+                .zip(["title", "summary", "body"])
+                .map(|((field, _), name)| {
+                    let mut generator = SnippetGenerator::create(&searcher, &**text_query, field)?;
+                    generator.set_max_num_chars(SNIPPET_BYTES);
+                    Ok((name, generator))
+                })
+                .collect::<tantivy::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (sort_key, address) in ranked {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let id = document.get_first(self.fields.id).and_then(|value| value.as_str()).unwrap_or_default().to_owned();
+            let score = if sort == Sort::Relevance { f32::from_bits(sort_key.0 as u32) } else { 0.0 };
+            let highlights = generators
+                .iter()
+                .filter_map(|(name, generator)| {
+                    let snippet = generator.snippet_from_doc(&document);
+                    (!snippet.highlighted().is_empty()).then(|| Highlight { field: name, snippet: marked_html(snippet.fragment(), snippet.highlighted()) })
+                })
+                .collect();
+            hits.push(Hit { id, score, cursor: encode_cursor(sort, sort_key), highlights });
+        }
+        let mut facet_counts = facet_counts.into_iter();
+        let mut sorted = || {
+            let mut counts: Vec<(String, u64)> = facet_counts.next().unwrap_or_default().into_iter().collect();
+            counts.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+            counts
+        };
+        let facets = Facets { kinds: sorted(), countries: sorted(), sectors: sorted() };
+        Ok(Results { total, facets, hits, has_next_page })
+    }
+}
+
+/// A range query from optional bounds; `None` when both are open.
+fn range(from: Option<Term>, to: Option<Term>) -> Option<Box<dyn Query>> {
+    match (from, to) {
+        (None, None) => None,
+        (from, to) => Some(boxed(RangeQuery::new(from.map_or(Bound::Unbounded, Bound::Included), to.map_or(Bound::Unbounded, Bound::Included)))),
+    }
+}
+
+fn escape_into(text: &str, html: &mut String) {
+    for character in text.chars() {
+        match character {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            other => html.push(other),
+        }
+    }
+}
+
+/// The fragment with `<mark>` around the highlighted byte ranges and everything else escaped.
+fn marked_html(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
+    let mut html = String::with_capacity(fragment.len() + 32);
+    let mut written = 0;
+    for range in collapse_overlapped_ranges(highlighted) {
+        if range.start < written || range.end > fragment.len() || !fragment.is_char_boundary(range.start) || !fragment.is_char_boundary(range.end) {
+            continue;
+        }
+        escape_into(&fragment[written..range.start], &mut html);
+        html.push_str("<mark>");
+        escape_into(&fragment[range.clone()], &mut html);
+        html.push_str("</mark>");
+        written = range.end;
+    }
+    escape_into(&fragment[written..], &mut html);
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_syntax_is_lenient() {
+        assert_eq!(parse("smart \"cold chain\" -tender hub"), ("smart hub ".to_owned(), vec!["cold chain".to_owned()], vec!["tender".to_owned()]));
+        assert_eq!(parse("unbalanced \"quote here").1, vec!["quote here".to_owned()]);
+        let (plain, phrases, excluded) = parse("- -- AND OR ( ) : * title:x");
+        assert_eq!(plain, "- AND OR ( ) : * title:x ", "query syntax characters are plain text");
+        assert!(phrases.is_empty());
+        assert_eq!(excluded, vec!["-".to_owned()]);
+    }
+
+    #[test]
+    fn snippets_mark_matches_and_escape_the_rest() {
+        assert_eq!(marked_html("<b>Tom & Jerry</b>", &[3..6]), "&lt;b&gt;<mark>Tom</mark> &amp; Jerry&lt;/b&gt;");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_sort() {
+        let key = (-5, 42);
+        assert_eq!(decode_cursor(Sort::Newest, &encode_cursor(Sort::Newest, key)).unwrap(), key);
+        assert!(decode_cursor(Sort::Deadline, &encode_cursor(Sort::Newest, key)).is_err());
+        assert!(decode_cursor(Sort::Newest, "garbage").is_err());
+    }
+}

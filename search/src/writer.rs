@@ -1,0 +1,141 @@
+//! The single index writer: one thread owns tantivy's `IndexWriter` and applies changes in
+//! batches. Whatever arrived while the previous batch was committing goes into the next
+//! one, so a burst of writes costs one commit (group commit), and every waiting writer is
+//! answered once its change is committed and visible to searches.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use tantivy::indexer::{IndexWriterOptions, LogMergePolicy};
+use tantivy::{IndexReader, IndexWriter, Term};
+use tokio::sync::oneshot;
+
+use crate::index::{Document, SearchIndex, tantivy_document};
+use crate::schema::Fields;
+use crate::{Error, Result};
+
+/// Memory for the one indexing thread: a 2-core machine gets one indexing and one merge thread.
+const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+
+/// A change to apply: upserts are idempotent (delete by id, then add).
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(Document),
+    Delete(String),
+}
+
+struct Job {
+    changes: Vec<Change>,
+    /// The change-log sequence number these changes bring the index up to.
+    seq: Option<i64>,
+    /// Remove everything first (a rebuild).
+    replace_all: bool,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// The handle to the writer thread. Dropping it lets the thread finish its queue and stop.
+pub struct Indexer {
+    sender: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Indexer {
+    /// Takes the index's writer lock (only one process may write) and starts the thread.
+    pub fn start(search_index: &SearchIndex) -> Result<Indexer> {
+        let options = IndexWriterOptions::builder().memory_budget_per_thread(WRITER_MEMORY_BYTES).num_worker_threads(1).num_merge_threads(1).build();
+        let writer: IndexWriter = search_index.index.writer_with_options(options).map_err(|error| match error {
+            tantivy::TantivyError::LockFailure(..) => Error::Locked,
+            other => Error::Tantivy(other),
+        })?;
+        // Merges small segments as they pile up, so single writes never leave thousands.
+        writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+        let reader = search_index.reader.clone();
+        let fields = search_index.fields;
+        let last_seq = search_index.last_seq()?.unwrap_or(0);
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("search-indexer".into())
+            .spawn(move || run(writer, reader, fields, receiver, last_seq))
+            .map_err(|error| Error::Directory(format!("failed to start the indexer thread: {error}")))?;
+        Ok(Indexer { sender: Some(sender), thread: Some(thread) })
+    }
+
+    fn submit(&self, changes: Vec<Change>, seq: Option<i64>, replace_all: bool) -> Result<oneshot::Receiver<Result<(), String>>> {
+        let (done, receiver) = oneshot::channel();
+        let sender = self.sender.as_ref().ok_or(Error::WriterStopped)?;
+        sender.send(Job { changes, seq, replace_all, done }).map_err(|_| Error::WriterStopped)?;
+        Ok(receiver)
+    }
+
+    /// Applies `changes` and returns once they are committed and searchable.
+    pub async fn apply(&self, changes: Vec<Change>, seq: Option<i64>) -> Result<()> {
+        let receiver = self.submit(changes, seq, false)?;
+        receiver.await.map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+    }
+
+    /// Replaces the whole index with `documents` (a rebuild), recording `seq`.
+    pub async fn replace_all(&self, documents: Vec<Document>, seq: i64) -> Result<()> {
+        let receiver = self.submit(documents.into_iter().map(Change::Upsert).collect(), Some(seq), true)?;
+        receiver.await.map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+    }
+
+    /// Like `apply`, for callers outside an async runtime (the command line).
+    pub fn apply_blocking(&self, changes: Vec<Change>, seq: Option<i64>, replace_all: bool) -> Result<()> {
+        let receiver = self.submit(changes, seq, replace_all)?;
+        receiver.blocking_recv().map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(mut writer: IndexWriter, reader: IndexReader, fields: Fields, receiver: mpsc::Receiver<Job>, mut last_seq: i64) {
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        while let Ok(more) = receiver.try_recv() {
+            jobs.push(more);
+        }
+        let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq).and_then(|()| reader.reload()).map_err(|error| error.to_string());
+        if let Err(error) = &outcome {
+            tracing::error!(%error, "failed to commit a batch to the search index");
+        }
+        for job in jobs {
+            let _ = job.done.send(outcome.clone());
+        }
+    }
+    if let Err(error) = writer.wait_merging_threads() {
+        tracing::warn!(%error, "search index merges did not finish cleanly");
+    }
+}
+
+fn apply_batch(writer: &mut IndexWriter, fields: &Fields, jobs: &[Job], last_seq: &mut i64) -> tantivy::Result<()> {
+    for job in jobs {
+        if job.replace_all {
+            writer.delete_all_documents()?;
+        }
+        for change in &job.changes {
+            match change {
+                Change::Upsert(document) => {
+                    writer.delete_term(Term::from_field_text(fields.id, &document.id));
+                    writer.add_document(tantivy_document(fields, document))?;
+                }
+                Change::Delete(id) => {
+                    writer.delete_term(Term::from_field_text(fields.id, id));
+                }
+            }
+        }
+        if let Some(seq) = job.seq {
+            *last_seq = (*last_seq).max(seq);
+        }
+    }
+    let mut commit = writer.prepare_commit()?;
+    commit.set_payload(&SearchIndex::payload(*last_seq));
+    commit.commit()?;
+    Ok(())
+}
