@@ -13,7 +13,9 @@ use crate::config::{ServeConfig, StorageConfig};
 use crate::db::{Db, resolve_url};
 use crate::metrics::Metrics;
 use crate::reference::Reference;
+use crate::service::search::SearchService;
 use crate::state::AppState;
+use search::glossary::Glossary;
 
 /// Opens the database named by `storage`, creating the data dir, and brings its schema up
 /// to date.
@@ -41,12 +43,29 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         .await
         .context("failed to load reference data")?;
     let secret = load_or_create_secret(jwt_secret, &storage.data_dir)?;
+    let search = SearchService::open(
+        &storage.data_dir.join("index"),
+        glossary(&storage.data_dir)?,
+    )
+    .context("failed to open the search index")?;
     Ok(AppState {
         db,
         reference: Arc::new(reference),
         tokens: TokenKeys::new(&secret),
         metrics: Arc::new(Metrics::default()),
+        search: Arc::new(search),
     })
+}
+
+/// The glossary in `<data-dir>/glossary.txt` when the operator put one there, else the
+/// shipped one.
+fn glossary(data_dir: &std::path::Path) -> anyhow::Result<Glossary> {
+    let path = data_dir.join("glossary.txt");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Glossary::parse(&text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Glossary::shipped()),
+        Err(error) => Err(error).with_context(|| format!("failed to read {}", path.display())),
+    }
 }
 
 /// A server bound to its port, ready to run.
@@ -61,6 +80,7 @@ impl Application {
         let state = state(storage, serve.jwt_secret.as_deref()).await?;
         let schema = crate::graphql::build(state.clone());
         let router = crate::http::router(state.clone(), schema, serve);
+        tokio::spawn(crate::service::search::run(state.clone()));
         let listener = TcpListener::bind(serve.bind)
             .await
             .with_context(|| format!("failed to listen on {}", serve.bind))?;

@@ -32,11 +32,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(args) => {
             anyhow::ensure!(args.demo, "say what to seed: `infoharbor seed --demo`");
             let state = app::state(&storage, serve.jwt_secret.as_deref()).await?;
+            if state.search.has_writer() {
+                crate::service::search::catch_up(&state)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
+            }
             crate::seed::demo(&state).await
         }
         Command::User(UserCommand::Add(args)) => {
             add_user(&storage, serve.jwt_secret.as_deref(), args).await
         }
+        Command::Reindex => reindex(&storage).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -80,5 +86,36 @@ async fn add_user(
     .await
     .map_err(|error| anyhow::anyhow!("{error}"))?;
     println!("user {} ({}) saved", user.email, user.role.to_lowercase());
+    Ok(())
+}
+
+async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
+    let state = app::state(storage, None).await?;
+    anyhow::ensure!(
+        state.search.has_writer(),
+        "the search index is in use by a running server; stop it first (a server also rebuilds a deleted index at start)"
+    );
+    let started = std::time::Instant::now();
+    crate::service::search::rebuild(&state, |done, total| {
+        const WIDTH: u64 = 30;
+        let filled = if total == 0 {
+            WIDTH
+        } else {
+            (done * WIDTH / total).min(WIDTH)
+        };
+        eprint!(
+            "\r[{}{}] {done}/{total} items",
+            "#".repeat(filled as usize),
+            " ".repeat((WIDTH - filled) as usize)
+        );
+    })
+    .await
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    eprintln!();
+    println!(
+        "search index rebuilt: {} documents in {:.1} s",
+        state.search.index.document_count(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -28,6 +28,8 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Rebuild the search index from the database (stop the server first).
+    Reindex,
     /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
     Schema,
 }

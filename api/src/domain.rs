@@ -254,6 +254,11 @@ impl Amount {
         &self.text
     }
 
+    /// The amount in ten-thousandths of the unit, saturating (for the search index's ranges).
+    pub fn ten_thousandths(&self) -> u64 {
+        u64::try_from(self.scaled).unwrap_or(u64::MAX)
+    }
+
     pub fn into_string(self) -> String {
         self.text
     }

@@ -196,11 +196,13 @@ async fn graphql_post(
 }
 
 async fn readyz(State(http): State<HttpState>) -> Response {
-    if http.app.db.ping().await {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    if !http.app.db.ping().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
+    if !http.app.search.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "search index catching up").into_response();
+    }
+    (StatusCode::OK, "ready").into_response()
 }
 
 async fn metrics(State(http): State<HttpState>) -> Response {

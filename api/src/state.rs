@@ -6,6 +6,7 @@ use crate::auth::token::TokenKeys;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::reference::Reference;
+use crate::service::search::SearchService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +14,5 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     pub tokens: TokenKeys,
     pub metrics: Arc<Metrics>,
+    pub search: Arc<SearchService>,
 }

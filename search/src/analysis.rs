@@ -60,9 +60,12 @@ static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
 
 /// Builds the analyzers; register them on every index before writing or searching.
 pub fn register(index: &tantivy::Index) {
-    index
-        .tokenizers()
-        .register(MULTILINGUAL, TextAnalyzer::builder(MultilingualTokenizer).filter(RemoveLongFilter::limit(80)).build());
+    index.tokenizers().register(
+        MULTILINGUAL,
+        TextAnalyzer::builder(MultilingualTokenizer)
+            .filter(RemoveLongFilter::limit(80))
+            .build(),
+    );
     index.tokenizers().register(
         ENGLISH,
         TextAnalyzer::builder(SimpleTokenizer::default())
@@ -87,9 +90,12 @@ enum Script {
 fn script_of(character: char) -> Script {
     match character as u32 {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Script::Han,
-        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x19E0..=0x19FF | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F => {
-            Script::SoutheastAsian
-        }
+        0x0E00..=0x0EFF
+        | 0x1000..=0x109F
+        | 0x1780..=0x17FF
+        | 0x19E0..=0x19FF
+        | 0xA9E0..=0xA9FF
+        | 0xAA60..=0xAA7F => Script::SoutheastAsian,
         _ if character.is_alphanumeric() || is_combining_mark(character) => Script::Word,
         _ => Script::Separator,
     }
@@ -126,10 +132,14 @@ pub fn words(text: &str) -> Vec<(usize, usize)> {
     let mut words = Vec::new();
     let mut run_start = 0;
     let mut run_script = Script::Separator;
-    for (offset, character) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (offset, character) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         let script = script_of(character);
         // Combining marks continue the run they follow, whatever their block.
-        let continues = script == run_script || (is_combining_mark(character) && run_script != Script::Separator);
+        let continues = script == run_script
+            || (is_combining_mark(character) && run_script != Script::Separator);
         if continues {
             continue;
         }
@@ -140,7 +150,13 @@ pub fn words(text: &str) -> Vec<(usize, usize)> {
     words
 }
 
-fn split_run(text: &str, start: usize, end: usize, script: Script, words: &mut Vec<(usize, usize)>) {
+fn split_run(
+    text: &str,
+    start: usize,
+    end: usize,
+    script: Script,
+    words: &mut Vec<(usize, usize)>,
+) {
     let run = &text[start..end];
     match script {
         Script::Separator => {}
@@ -167,13 +183,16 @@ fn split_run(text: &str, start: usize, end: usize, script: Script, words: &mut V
 
 /// Whether a token is a word of Latin letters (the script where typos are tolerated).
 pub fn is_latin_word(token: &str) -> bool {
-    token.chars().all(|character| character.is_ascii_alphabetic())
+    token
+        .chars()
+        .all(|character| character.is_ascii_alphabetic())
 }
 
 /// Whether `text` holds any Han character (phrases of those are matched as word sets: jieba's
 /// overlapping search-mode tokens have no stable positions).
 pub fn has_han(text: &str) -> bool {
-    text.chars().any(|character| script_of(character) == Script::Han)
+    text.chars()
+        .any(|character| script_of(character) == Script::Han)
 }
 
 /// The multilingual tokenizer (see the module comment).
@@ -222,7 +241,10 @@ impl Tokenizer for MultilingualTokenizer {
 
 /// The folded tokens of `text`, as the index stores them.
 pub fn tokens(text: &str) -> Vec<String> {
-    words(text).into_iter().map(|(from, to)| fold(&text[from..to])).collect()
+    words(text)
+        .into_iter()
+        .map(|(from, to)| fold(&text[from..to]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -247,7 +269,10 @@ mod tests {
         ] {
             let tokens = tokens(text);
             assert!(tokens.len() > 1, "{text} was not split: {tokens:?}");
-            assert!(tokens.iter().any(|token| token == word), "{text}: {tokens:?}");
+            assert!(
+                tokens.iter().any(|token| token == word),
+                "{text}: {tokens:?}"
+            );
         }
     }
 

@@ -25,10 +25,22 @@ impl Collector for FacetCollector {
     type Fruit = FacetCounts;
     type Child = FacetSegmentCollector;
 
-    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<FacetSegmentCollector> {
-        let columns = self.fields.iter().map(|field| reader.fast_fields().str(field)).collect::<tantivy::Result<Vec<_>>>()?;
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<FacetSegmentCollector> {
+        let columns = self
+            .fields
+            .iter()
+            .map(|field| reader.fast_fields().str(field))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let counts = vec![HashMap::new(); columns.len()];
-        Ok(FacetSegmentCollector { columns, counts, ordinals: Vec::new() })
+        Ok(FacetSegmentCollector {
+            columns,
+            counts,
+            ordinals: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {

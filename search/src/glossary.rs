@@ -24,12 +24,27 @@ impl Glossary {
             .lines()
             .map(str::trim)
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .map(|line| line.split('|').map(str::trim).filter(|term| !term.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+            .map(|line| {
+                line.split('|')
+                    .map(str::trim)
+                    .filter(|term| !term.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
             .filter(|group| group.len() > 1)
             .collect();
-        let mut terms: Vec<(String, usize)> =
-            groups.iter().enumerate().flat_map(|(index, group)| group.iter().map(move |term| (fold(term), index))).collect();
-        terms.sort_by(|left, right| right.0.len().cmp(&left.0.len()).then_with(|| left.0.cmp(&right.0)));
+        let mut terms: Vec<(String, usize)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(index, group)| group.iter().map(move |term| (fold(term), index)))
+            .collect();
+        terms.sort_by(|left, right| {
+            right
+                .0
+                .len()
+                .cmp(&left.0.len())
+                .then_with(|| left.0.cmp(&right.0))
+        });
         Glossary { groups, terms }
     }
 
@@ -60,8 +75,11 @@ fn find_whole(text: &str, term: &str) -> Option<usize> {
     while let Some(found) = text[from..].find(term) {
         let start = from + found;
         let end = start + term.len();
-        let latin_edge = |character: Option<char>| character.is_some_and(|character| character.is_ascii_alphanumeric());
-        let glued = (latin_edge(term.chars().next()) && latin_edge(text[..start].chars().next_back()))
+        let latin_edge = |character: Option<char>| {
+            character.is_some_and(|character| character.is_ascii_alphanumeric())
+        };
+        let glued = (latin_edge(term.chars().next())
+            && latin_edge(text[..start].chars().next_back()))
             || (latin_edge(term.chars().next_back()) && latin_edge(text[end..].chars().next()));
         if !glued {
             return Some(start);
@@ -96,6 +114,11 @@ mod tests {
     fn the_shipped_glossary_has_the_core_terms() {
         let glossary = Glossary::shipped();
         let (groups, _) = glossary.extract("数字经济");
-        assert!(glossary.group(groups[0]).iter().any(|term| term == "digital economy"));
+        assert!(
+            glossary
+                .group(groups[0])
+                .iter()
+                .any(|term| term == "digital economy")
+        );
     }
 }

@@ -72,7 +72,9 @@ pub struct SearchIndex {
 
 /// A stable 64-bit FNV-1a hash of an id: the sort tie-breaker, the same on every node.
 pub(crate) fn key_of(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl SearchIndex {
@@ -80,18 +82,29 @@ impl SearchIndex {
     pub fn open(path: &Path, glossary: Glossary) -> Result<(SearchIndex, OpenState)> {
         let (schema, fields) = schema::build();
         match Self::open_existing(path, &schema) {
-            Ok(Some((index, last_seq))) => Ok((Self::with_index(index, fields, glossary, Some(path))?, OpenState::Existing { last_seq })),
+            Ok(Some((index, last_seq))) => Ok((
+                Self::with_index(index, fields, glossary, Some(path))?,
+                OpenState::Existing { last_seq },
+            )),
             outcome => {
                 if let Err(error) = &outcome {
                     tracing::warn!(path = %path.display(), %error, "the search index is unusable; rebuilding it");
                 }
                 if path.exists() {
-                    std::fs::remove_dir_all(path).map_err(|error| Error::Directory(format!("failed to clear {}: {error}", path.display())))?;
+                    std::fs::remove_dir_all(path).map_err(|error| {
+                        Error::Directory(format!("failed to clear {}: {error}", path.display()))
+                    })?;
                 }
-                std::fs::create_dir_all(path).map_err(|error| Error::Directory(format!("failed to create {}: {error}", path.display())))?;
-                let directory = MmapDirectory::open(path).map_err(|error| Error::Directory(error.to_string()))?;
+                std::fs::create_dir_all(path).map_err(|error| {
+                    Error::Directory(format!("failed to create {}: {error}", path.display()))
+                })?;
+                let directory = MmapDirectory::open(path)
+                    .map_err(|error| Error::Directory(error.to_string()))?;
                 let index = Index::create(directory, schema, IndexSettings::default())?;
-                Ok((Self::with_index(index, fields, glossary, Some(path))?, OpenState::Fresh))
+                Ok((
+                    Self::with_index(index, fields, glossary, Some(path))?,
+                    OpenState::Fresh,
+                ))
             }
         }
     }
@@ -108,12 +121,16 @@ impl SearchIndex {
         if !path.join("meta.json").exists() {
             return Ok(None);
         }
-        let directory = MmapDirectory::open(path).map_err(|error| Error::Directory(error.to_string()))?;
+        let directory =
+            MmapDirectory::open(path).map_err(|error| Error::Directory(error.to_string()))?;
         let index = Index::open(directory)?;
         if index.schema() != *schema {
             return Ok(None);
         }
-        let payload = index.load_metas()?.payload.and_then(|payload| serde_json::from_str::<Payload>(&payload).ok());
+        let payload = index
+            .load_metas()?
+            .payload
+            .and_then(|payload| serde_json::from_str::<Payload>(&payload).ok());
         match payload {
             Some(payload) if payload.analyzer == ANALYZER_VERSION => {
                 // Reading every segment's metadata here finds a truncated or missing file now
@@ -126,10 +143,24 @@ impl SearchIndex {
         }
     }
 
-    fn with_index(index: Index, fields: Fields, glossary: Glossary, path: Option<&Path>) -> Result<SearchIndex> {
+    fn with_index(
+        index: Index,
+        fields: Fields,
+        glossary: Glossary,
+        path: Option<&Path>,
+    ) -> Result<SearchIndex> {
         analysis::register(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields, glossary, path: path.map(Path::to_path_buf) })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            glossary,
+            path: path.map(Path::to_path_buf),
+        })
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -139,7 +170,9 @@ impl SearchIndex {
     /// The change-log sequence number the newest commit recorded.
     pub fn last_seq(&self) -> Result<Option<i64>> {
         let payload = self.index.load_metas()?.payload;
-        Ok(payload.and_then(|payload| serde_json::from_str::<Payload>(&payload).ok()).map(|payload| payload.seq))
+        Ok(payload
+            .and_then(|payload| serde_json::from_str::<Payload>(&payload).ok())
+            .map(|payload| payload.seq))
     }
 
     /// Segments in the newest commit (kept bounded by the merge policy).
@@ -153,7 +186,11 @@ impl SearchIndex {
     }
 
     pub(crate) fn payload(seq: i64) -> String {
-        serde_json::to_string(&Payload { seq, analyzer: ANALYZER_VERSION }).unwrap_or_default()
+        serde_json::to_string(&Payload {
+            seq,
+            analyzer: ANALYZER_VERSION,
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -186,10 +223,16 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
         doc.add_text(fields.summary, &text.summary);
         doc.add_text(fields.body, &text.body);
         if analysis::fold(&text.language).starts_with("en") {
-            doc.add_text(fields.english, format!("{}\n{}\n{}", text.title, text.summary, text.body));
+            doc.add_text(
+                fields.english,
+                format!("{}\n{}\n{}", text.title, text.summary, text.body),
+            );
         }
     }
-    doc.add_date(fields.published_at, tantivy::DateTime::from_timestamp_micros(document.published_at_micros));
+    doc.add_date(
+        fields.published_at,
+        tantivy::DateTime::from_timestamp_micros(document.published_at_micros),
+    );
     doc.add_i64(fields.deadline, document.deadline_days.unwrap_or(i64::MAX));
     if let Some(amount) = document.amount_min {
         doc.add_u64(fields.amount_min, amount);

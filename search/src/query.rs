@@ -5,7 +5,10 @@
 use std::ops::Bound;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
 use tantivy::tokenizer::TokenStream;
@@ -84,6 +87,9 @@ pub struct Results {
     pub has_next_page: bool,
 }
 
+/// The required part of a text query (`None`: no constraint) and its exclusions.
+type TextQuery = (Option<Box<dyn Query>>, Vec<Box<dyn Query>>);
+
 /// The sort position of a document: compared as a pair, larger first.
 type SortKey = (i64, u64);
 const BEFORE_CURSOR: SortKey = (i64::MIN, 0);
@@ -99,7 +105,11 @@ fn boxed(query: impl Query + 'static) -> Box<dyn Query> {
 }
 
 fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
-    boxed(TermSetQuery::new(values.iter().map(|value| Term::from_field_text(field, value))))
+    boxed(TermSetQuery::new(
+        values
+            .iter()
+            .map(|value| Term::from_field_text(field, value)),
+    ))
 }
 
 /// A filter that narrows without changing scores.
@@ -123,7 +133,9 @@ fn encode_cursor(sort: Sort, key: SortKey) -> String {
 
 fn decode_cursor(sort: Sort, cursor: &str) -> Result<SortKey> {
     let mut parts = cursor.split('.');
-    let (Some(tag), Some(primary), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(tag), Some(primary), Some(key), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(Error::InvalidCursor);
     };
     if tag != sort.tag() {
@@ -168,13 +180,20 @@ impl SearchIndex {
         let mut stream = analyzer.token_stream(word);
         let mut terms = Vec::new();
         while stream.advance() {
-            terms.push(Term::from_field_text(self.fields.english, &stream.token().text));
+            terms.push(Term::from_field_text(
+                self.fields.english,
+                &stream.token().text,
+            ));
         }
         terms
     }
 
     fn text_fields(&self) -> [(Field, f32); 3] {
-        [(self.fields.title, TITLE_BOOST), (self.fields.summary, SUMMARY_BOOST), (self.fields.body, 1.0)]
+        [
+            (self.fields.title, TITLE_BOOST),
+            (self.fields.summary, SUMMARY_BOOST),
+            (self.fields.body, 1.0),
+        ]
     }
 
     /// One analyzed token, matched in any text field, with typos tolerated for Latin words
@@ -182,18 +201,31 @@ impl SearchIndex {
     fn token_query(&self, token: &str, original_word: Option<&str>) -> Box<dyn Query> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in self.text_fields() {
-            let term = TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::WithFreqsAndPositions);
+            let term = TermQuery::new(
+                Term::from_field_text(field, token),
+                IndexRecordOption::WithFreqsAndPositions,
+            );
             alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(term), boost))));
         }
         for term in self.english_terms(original_word.unwrap_or(token)) {
-            alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)), ENGLISH_BOOST))));
+            alternatives.push((
+                Occur::Should,
+                boxed(BoostQuery::new(
+                    boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    ENGLISH_BOOST,
+                )),
+            ));
         }
         let length = token.chars().count();
         if is_latin_word(token) && length >= 5 {
             let distance = if length >= 9 { 2 } else { 1 };
             for (field, _) in self.text_fields() {
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
-                alternatives.push((Occur::Should, boxed(BoostQuery::new(boxed(fuzzy), FUZZY_BOOST))));
+                let fuzzy =
+                    FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
+                alternatives.push((
+                    Occur::Should,
+                    boxed(BoostQuery::new(boxed(fuzzy), FUZZY_BOOST)),
+                ));
             }
         }
         boxed(BooleanQuery::new(alternatives))
@@ -201,7 +233,10 @@ impl SearchIndex {
 
     /// Every token of `text` must match (an empty clause list means no constraint).
     fn all_tokens(&self, text: &str) -> Vec<Box<dyn Query>> {
-        analysis::words(text).into_iter().map(|(from, to)| self.token_query(&fold(&text[from..to]), Some(&text[from..to]))).collect()
+        analysis::words(text)
+            .into_iter()
+            .map(|(from, to)| self.token_query(&fold(&text[from..to]), Some(&text[from..to])))
+            .collect()
     }
 
     fn phrase_query(&self, phrase: &str) -> Option<Box<dyn Query>> {
@@ -210,14 +245,25 @@ impl SearchIndex {
             return None;
         }
         if tokens.len() == 1 || has_han(phrase) {
-            return Some(boxed(BooleanQuery::new(self.all_tokens(phrase).into_iter().map(|query| (Occur::Must, query)).collect())));
+            return Some(boxed(BooleanQuery::new(
+                self.all_tokens(phrase)
+                    .into_iter()
+                    .map(|query| (Occur::Must, query))
+                    .collect(),
+            )));
         }
         let per_field = self
             .text_fields()
             .into_iter()
             .map(|(field, boost)| {
-                let terms = tokens.iter().map(|token| Term::from_field_text(field, token)).collect();
-                (Occur::Should, boxed(BoostQuery::new(boxed(PhraseQuery::new(terms)), boost)))
+                let terms = tokens
+                    .iter()
+                    .map(|token| Term::from_field_text(field, token))
+                    .collect();
+                (
+                    Occur::Should,
+                    boxed(BoostQuery::new(boxed(PhraseQuery::new(terms)), boost)),
+                )
             })
             .collect();
         Some(boxed(BooleanQuery::new(per_field)))
@@ -225,7 +271,7 @@ impl SearchIndex {
 
     /// The text part of a search: `None` when the text asks for nothing (blank, or only
     /// exclusions), plus the exclusions.
-    fn text_query(&self, text: &str) -> (Option<Box<dyn Query>>, Vec<Box<dyn Query>>) {
+    fn text_query(&self, text: &str) -> TextQuery {
         let (plain, phrases, excluded) = parse(text);
         let mut required: Vec<Box<dyn Query>> = Vec::new();
         let (groups, rest) = self.glossary.extract(&fold(&plain));
@@ -236,7 +282,17 @@ impl SearchIndex {
                 .iter()
                 .filter_map(|term| {
                     let clauses = self.all_tokens(term);
-                    (!clauses.is_empty()).then(|| (Occur::Should, boxed(BooleanQuery::new(clauses.into_iter().map(|clause| (Occur::Must, clause)).collect()))))
+                    (!clauses.is_empty()).then(|| {
+                        (
+                            Occur::Should,
+                            boxed(BooleanQuery::new(
+                                clauses
+                                    .into_iter()
+                                    .map(|clause| (Occur::Must, clause))
+                                    .collect(),
+                            )),
+                        )
+                    })
                 })
                 .collect::<Vec<_>>();
             if !equivalents.is_empty() {
@@ -244,16 +300,31 @@ impl SearchIndex {
             }
         }
         required.extend(self.all_tokens(&rest));
-        required.extend(phrases.iter().filter_map(|phrase| self.phrase_query(phrase)));
+        required.extend(
+            phrases
+                .iter()
+                .filter_map(|phrase| self.phrase_query(phrase)),
+        );
         let exclusions = excluded
             .iter()
             .flat_map(|word| analysis::tokens(word))
             .map(|token| {
-                let anywhere = self.text_fields().into_iter().map(|(field, _)| Term::from_field_text(field, &token)).collect::<Vec<_>>();
+                let anywhere = self
+                    .text_fields()
+                    .into_iter()
+                    .map(|(field, _)| Term::from_field_text(field, &token))
+                    .collect::<Vec<_>>();
                 boxed(TermSetQuery::new(anywhere))
             })
             .collect();
-        let text_query = (!required.is_empty()).then(|| boxed(BooleanQuery::new(required.into_iter().map(|query| (Occur::Must, query)).collect())));
+        let text_query = (!required.is_empty()).then(|| {
+            boxed(BooleanQuery::new(
+                required
+                    .into_iter()
+                    .map(|query| (Occur::Must, query))
+                    .collect(),
+            ))
+        });
         (text_query, exclusions)
     }
 
@@ -261,7 +332,10 @@ impl SearchIndex {
         let fields = &self.fields;
         let mut clauses = Vec::new();
         if !request.include_members {
-            clauses.push(filter(boxed(TermQuery::new(Term::from_field_text(fields.visibility, "PUBLIC"), IndexRecordOption::Basic))));
+            clauses.push(filter(boxed(TermQuery::new(
+                Term::from_field_text(fields.visibility, "PUBLIC"),
+                IndexRecordOption::Basic,
+            ))));
         }
         for (field, values) in [
             (fields.kind, &request.kinds),
@@ -273,8 +347,16 @@ impl SearchIndex {
                 clauses.push(filter(term_set(field, values)));
             }
         }
-        let date = |micros: i64| Term::from_field_date(fields.published_at, tantivy::DateTime::from_timestamp_micros(micros));
-        if let Some(range) = range(request.published_from_micros.map(date), request.published_to_micros.map(date)) {
+        let date = |micros: i64| {
+            Term::from_field_date(
+                fields.published_at,
+                tantivy::DateTime::from_timestamp_micros(micros),
+            )
+        };
+        if let Some(range) = range(
+            request.published_from_micros.map(date),
+            request.published_to_micros.map(date),
+        ) {
             clauses.push(filter(range));
         }
         let today = (!request.include_expired).then_some(request.today_days);
@@ -287,13 +369,22 @@ impl SearchIndex {
             clauses.push(filter(range));
         }
         if let Some(from) = request.amount_from {
-            clauses.push(filter(boxed(RangeQuery::new(Bound::Included(Term::from_field_u64(fields.amount_max, from)), Bound::Unbounded))));
+            clauses.push(filter(boxed(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(fields.amount_max, from)),
+                Bound::Unbounded,
+            ))));
         }
         if let Some(to) = request.amount_to {
-            clauses.push(filter(boxed(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_u64(fields.amount_min, to))))));
+            clauses.push(filter(boxed(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_u64(fields.amount_min, to)),
+            ))));
         }
         if let Some(currency) = &request.currency {
-            clauses.push(filter(boxed(TermQuery::new(Term::from_field_text(fields.currency, currency), IndexRecordOption::Basic))));
+            clauses.push(filter(boxed(TermQuery::new(
+                Term::from_field_text(fields.currency, currency),
+                IndexRecordOption::Basic,
+            ))));
         }
         clauses
     }
@@ -305,8 +396,18 @@ impl SearchIndex {
             (Sort::Relevance, None) => Sort::Newest,
             (sort, _) => sort,
         };
-        let after = request.after.as_deref().map(|cursor| decode_cursor(sort, cursor)).transpose()?;
-        let mut clauses = vec![(Occur::Must, text_query.as_ref().map(|query| query.box_clone()).unwrap_or_else(|| boxed(AllQuery)))];
+        let after = request
+            .after
+            .as_deref()
+            .map(|cursor| decode_cursor(sort, cursor))
+            .transpose()?;
+        let mut clauses = vec![(
+            Occur::Must,
+            text_query
+                .as_ref()
+                .map(|query| query.box_clone())
+                .unwrap_or_else(|| boxed(AllQuery)),
+        )];
         clauses.extend(self.filters(request));
         clauses.extend(exclusions.into_iter().map(|query| (Occur::MustNot, query)));
         let query = BooleanQuery::new(clauses);
@@ -318,11 +419,22 @@ impl SearchIndex {
             let published = segment.fast_fields().date("published_at").ok();
             let deadlines = segment.fast_fields().i64("deadline").ok();
             move |doc: DocId, score: Score| -> SortKey {
-                let key = keys.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
+                let key = keys
+                    .as_ref()
+                    .and_then(|column| column.first(doc))
+                    .unwrap_or(0);
                 let primary = match sort {
                     Sort::Relevance => i64::from(score.max(0.0).to_bits()),
-                    Sort::Newest => published.as_ref().and_then(|column| column.first(doc)).map(|date| date.into_timestamp_micros()).unwrap_or(i64::MIN + 1),
-                    Sort::Deadline => deadlines.as_ref().and_then(|column| column.first(doc)).map(|days| -days.min(i64::MAX - 1)).unwrap_or(-(i64::MAX - 1)),
+                    Sort::Newest => published
+                        .as_ref()
+                        .and_then(|column| column.first(doc))
+                        .map(|date| date.into_timestamp_micros())
+                        .unwrap_or(i64::MIN + 1),
+                    Sort::Deadline => deadlines
+                        .as_ref()
+                        .and_then(|column| column.first(doc))
+                        .map(|days| -days.min(i64::MAX - 1))
+                        .unwrap_or(-(i64::MAX - 1)),
                 };
                 match after {
                     Some(cursor) if (primary, key) >= cursor => BEFORE_CURSOR,
@@ -330,10 +442,16 @@ impl SearchIndex {
                 }
             }
         });
-        let facet_collector = FacetCollector { fields: vec!["kind", "countries", "sectors"] };
-        let (top_docs, total, facet_counts) = searcher.search(&query, &(top, Count, facet_collector))?;
+        let facet_collector = FacetCollector {
+            fields: vec!["kind", "countries", "sectors"],
+        };
+        let (top_docs, total, facet_counts) =
+            searcher.search(&query, &(top, Count, facet_collector))?;
 
-        let mut ranked: Vec<(SortKey, DocAddress)> = top_docs.into_iter().filter(|(key, _)| *key != BEFORE_CURSOR).collect();
+        let mut ranked: Vec<(SortKey, DocAddress)> = top_docs
+            .into_iter()
+            .filter(|(key, _)| *key != BEFORE_CURSOR)
+            .collect();
         let has_next_page = ranked.len() > request.first;
         ranked.truncate(request.first);
 
@@ -353,25 +471,54 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(ranked.len());
         for (sort_key, address) in ranked {
             let document: TantivyDocument = searcher.doc(address)?;
-            let id = document.get_first(self.fields.id).and_then(|value| value.as_str()).unwrap_or_default().to_owned();
-            let score = if sort == Sort::Relevance { f32::from_bits(sort_key.0 as u32) } else { 0.0 };
+            let id = document
+                .get_first(self.fields.id)
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let score = if sort == Sort::Relevance {
+                f32::from_bits(sort_key.0 as u32)
+            } else {
+                0.0
+            };
             let highlights = generators
                 .iter()
                 .filter_map(|(name, generator)| {
                     let snippet = generator.snippet_from_doc(&document);
-                    (!snippet.highlighted().is_empty()).then(|| Highlight { field: name, snippet: marked_html(snippet.fragment(), snippet.highlighted()) })
+                    (!snippet.highlighted().is_empty()).then(|| Highlight {
+                        field: name,
+                        snippet: marked_html(snippet.fragment(), snippet.highlighted()),
+                    })
                 })
                 .collect();
-            hits.push(Hit { id, score, cursor: encode_cursor(sort, sort_key), highlights });
+            hits.push(Hit {
+                id,
+                score,
+                cursor: encode_cursor(sort, sort_key),
+                highlights,
+            });
         }
         let mut facet_counts = facet_counts.into_iter();
         let mut sorted = || {
-            let mut counts: Vec<(String, u64)> = facet_counts.next().unwrap_or_default().into_iter().collect();
+            let mut counts: Vec<(String, u64)> = facet_counts
+                .next()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             counts.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
             counts
         };
-        let facets = Facets { kinds: sorted(), countries: sorted(), sectors: sorted() };
-        Ok(Results { total, facets, hits, has_next_page })
+        let facets = Facets {
+            kinds: sorted(),
+            countries: sorted(),
+            sectors: sorted(),
+        };
+        Ok(Results {
+            total,
+            facets,
+            hits,
+            has_next_page,
+        })
     }
 }
 
@@ -379,7 +526,10 @@ impl SearchIndex {
 fn range(from: Option<Term>, to: Option<Term>) -> Option<Box<dyn Query>> {
     match (from, to) {
         (None, None) => None,
-        (from, to) => Some(boxed(RangeQuery::new(from.map_or(Bound::Unbounded, Bound::Included), to.map_or(Bound::Unbounded, Bound::Included)))),
+        (from, to) => Some(boxed(RangeQuery::new(
+            from.map_or(Bound::Unbounded, Bound::Included),
+            to.map_or(Bound::Unbounded, Bound::Included),
+        ))),
     }
 }
 
@@ -401,7 +551,11 @@ fn marked_html(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String
     let mut html = String::with_capacity(fragment.len() + 32);
     let mut written = 0;
     for range in collapse_overlapped_ranges(highlighted) {
-        if range.start < written || range.end > fragment.len() || !fragment.is_char_boundary(range.start) || !fragment.is_char_boundary(range.end) {
+        if range.start < written
+            || range.end > fragment.len()
+            || !fragment.is_char_boundary(range.start)
+            || !fragment.is_char_boundary(range.end)
+        {
             continue;
         }
         escape_into(&fragment[written..range.start], &mut html);
@@ -420,23 +574,42 @@ mod tests {
 
     #[test]
     fn the_query_syntax_is_lenient() {
-        assert_eq!(parse("smart \"cold chain\" -tender hub"), ("smart hub ".to_owned(), vec!["cold chain".to_owned()], vec!["tender".to_owned()]));
-        assert_eq!(parse("unbalanced \"quote here").1, vec!["quote here".to_owned()]);
+        assert_eq!(
+            parse("smart \"cold chain\" -tender hub"),
+            (
+                "smart hub ".to_owned(),
+                vec!["cold chain".to_owned()],
+                vec!["tender".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse("unbalanced \"quote here").1,
+            vec!["quote here".to_owned()]
+        );
         let (plain, phrases, excluded) = parse("- -- AND OR ( ) : * title:x");
-        assert_eq!(plain, "- AND OR ( ) : * title:x ", "query syntax characters are plain text");
+        assert_eq!(
+            plain, "- AND OR ( ) : * title:x ",
+            "query syntax characters are plain text"
+        );
         assert!(phrases.is_empty());
         assert_eq!(excluded, vec!["-".to_owned()]);
     }
 
     #[test]
     fn snippets_mark_matches_and_escape_the_rest() {
-        assert_eq!(marked_html("<b>Tom & Jerry</b>", &[3..6]), "&lt;b&gt;<mark>Tom</mark> &amp; Jerry&lt;/b&gt;");
+        assert_eq!(
+            marked_html("<b>Tom & Jerry</b>", &[3..6]),
+            "&lt;b&gt;<mark>Tom</mark> &amp; Jerry&lt;/b&gt;"
+        );
     }
 
     #[test]
     fn cursors_round_trip_and_belong_to_their_sort() {
         let key = (-5, 42);
-        assert_eq!(decode_cursor(Sort::Newest, &encode_cursor(Sort::Newest, key)).unwrap(), key);
+        assert_eq!(
+            decode_cursor(Sort::Newest, &encode_cursor(Sort::Newest, key)).unwrap(),
+            key
+        );
         assert!(decode_cursor(Sort::Deadline, &encode_cursor(Sort::Newest, key)).is_err());
         assert!(decode_cursor(Sort::Newest, "garbage").is_err());
     }

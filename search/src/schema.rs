@@ -1,7 +1,8 @@
 //! The index schema: which fields exist and how each is analyzed.
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::analysis::{ENGLISH, MULTILINGUAL};
@@ -41,11 +42,18 @@ pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = |tokenizer: &str| {
         TextOptions::default()
-            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions))
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
             .set_stored()
     };
-    let english = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(ENGLISH).set_index_option(IndexRecordOption::WithFreqsAndPositions));
+    let english = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ENGLISH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED),
         key: builder.add_u64_field("key", FAST),
@@ -62,7 +70,10 @@ pub fn build() -> (Schema, Fields) {
         summary: builder.add_text_field("summary", text(MULTILINGUAL)),
         body: builder.add_text_field("body", text(MULTILINGUAL)),
         english: builder.add_text_field("english", english),
-        published_at: builder.add_date_field("published_at", DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds)),
+        published_at: builder.add_date_field(
+            "published_at",
+            DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds),
+        ),
         deadline: builder.add_i64_field("deadline", INDEXED | FAST),
         amount_min: builder.add_u64_field("amount_min", INDEXED | FAST),
         amount_max: builder.add_u64_field("amount_max", INDEXED | FAST),

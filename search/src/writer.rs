@@ -20,7 +20,7 @@ const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 /// A change to apply: upserts are idempotent (delete by id, then add).
 #[derive(Debug, Clone)]
 pub enum Change {
-    Upsert(Document),
+    Upsert(Box<Document>),
     Delete(String),
 }
 
@@ -42,11 +42,19 @@ pub struct Indexer {
 impl Indexer {
     /// Takes the index's writer lock (only one process may write) and starts the thread.
     pub fn start(search_index: &SearchIndex) -> Result<Indexer> {
-        let options = IndexWriterOptions::builder().memory_budget_per_thread(WRITER_MEMORY_BYTES).num_worker_threads(1).num_merge_threads(1).build();
-        let writer: IndexWriter = search_index.index.writer_with_options(options).map_err(|error| match error {
-            tantivy::TantivyError::LockFailure(..) => Error::Locked,
-            other => Error::Tantivy(other),
-        })?;
+        let options = IndexWriterOptions::builder()
+            .memory_budget_per_thread(WRITER_MEMORY_BYTES)
+            .num_worker_threads(1)
+            .num_merge_threads(1)
+            .build();
+        let writer: IndexWriter =
+            search_index
+                .index
+                .writer_with_options(options)
+                .map_err(|error| match error {
+                    tantivy::TantivyError::LockFailure(..) => Error::Locked,
+                    other => Error::Tantivy(other),
+                })?;
         // Merges small segments as they pile up, so single writes never leave thousands.
         writer.set_merge_policy(Box::new(LogMergePolicy::default()));
         let reader = search_index.reader.clone();
@@ -56,33 +64,71 @@ impl Indexer {
         let thread = std::thread::Builder::new()
             .name("search-indexer".into())
             .spawn(move || run(writer, reader, fields, receiver, last_seq))
-            .map_err(|error| Error::Directory(format!("failed to start the indexer thread: {error}")))?;
-        Ok(Indexer { sender: Some(sender), thread: Some(thread) })
+            .map_err(|error| {
+                Error::Directory(format!("failed to start the indexer thread: {error}"))
+            })?;
+        Ok(Indexer {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
     }
 
-    fn submit(&self, changes: Vec<Change>, seq: Option<i64>, replace_all: bool) -> Result<oneshot::Receiver<Result<(), String>>> {
+    fn submit(
+        &self,
+        changes: Vec<Change>,
+        seq: Option<i64>,
+        replace_all: bool,
+    ) -> Result<oneshot::Receiver<Result<(), String>>> {
         let (done, receiver) = oneshot::channel();
         let sender = self.sender.as_ref().ok_or(Error::WriterStopped)?;
-        sender.send(Job { changes, seq, replace_all, done }).map_err(|_| Error::WriterStopped)?;
+        sender
+            .send(Job {
+                changes,
+                seq,
+                replace_all,
+                done,
+            })
+            .map_err(|_| Error::WriterStopped)?;
         Ok(receiver)
     }
 
     /// Applies `changes` and returns once they are committed and searchable.
     pub async fn apply(&self, changes: Vec<Change>, seq: Option<i64>) -> Result<()> {
         let receiver = self.submit(changes, seq, false)?;
-        receiver.await.map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+        receiver
+            .await
+            .map_err(|_| Error::WriterStopped)?
+            .map_err(Error::Directory)
     }
 
     /// Replaces the whole index with `documents` (a rebuild), recording `seq`.
     pub async fn replace_all(&self, documents: Vec<Document>, seq: i64) -> Result<()> {
-        let receiver = self.submit(documents.into_iter().map(Change::Upsert).collect(), Some(seq), true)?;
-        receiver.await.map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+        let receiver = self.submit(
+            documents
+                .into_iter()
+                .map(|document| Change::Upsert(Box::new(document)))
+                .collect(),
+            Some(seq),
+            true,
+        )?;
+        receiver
+            .await
+            .map_err(|_| Error::WriterStopped)?
+            .map_err(Error::Directory)
     }
 
     /// Like `apply`, for callers outside an async runtime (the command line).
-    pub fn apply_blocking(&self, changes: Vec<Change>, seq: Option<i64>, replace_all: bool) -> Result<()> {
+    pub fn apply_blocking(
+        &self,
+        changes: Vec<Change>,
+        seq: Option<i64>,
+        replace_all: bool,
+    ) -> Result<()> {
         let receiver = self.submit(changes, seq, replace_all)?;
-        receiver.blocking_recv().map_err(|_| Error::WriterStopped)?.map_err(Error::Directory)
+        receiver
+            .blocking_recv()
+            .map_err(|_| Error::WriterStopped)?
+            .map_err(Error::Directory)
     }
 }
 
@@ -95,13 +141,21 @@ impl Drop for Indexer {
     }
 }
 
-fn run(mut writer: IndexWriter, reader: IndexReader, fields: Fields, receiver: mpsc::Receiver<Job>, mut last_seq: i64) {
+fn run(
+    mut writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+    receiver: mpsc::Receiver<Job>,
+    mut last_seq: i64,
+) {
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = receiver.try_recv() {
             jobs.push(more);
         }
-        let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq).and_then(|()| reader.reload()).map_err(|error| error.to_string());
+        let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq)
+            .and_then(|()| reader.reload())
+            .map_err(|error| error.to_string());
         if let Err(error) = &outcome {
             tracing::error!(%error, "failed to commit a batch to the search index");
         }
@@ -114,7 +168,12 @@ fn run(mut writer: IndexWriter, reader: IndexReader, fields: Fields, receiver: m
     }
 }
 
-fn apply_batch(writer: &mut IndexWriter, fields: &Fields, jobs: &[Job], last_seq: &mut i64) -> tantivy::Result<()> {
+fn apply_batch(
+    writer: &mut IndexWriter,
+    fields: &Fields,
+    jobs: &[Job],
+    last_seq: &mut i64,
+) -> tantivy::Result<()> {
     for job in jobs {
         if job.replace_all {
             writer.delete_all_documents()?;

@@ -188,6 +188,9 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
 
     let total = data.items.len();
     let mut created = 0;
+    // One index commit for the whole load instead of one per write.
+    let seq_before = state.search.index.last_seq().ok().flatten().unwrap_or(0);
+    state.search.defer_indexing(true);
     for (index, item) in data.items.into_iter().enumerate() {
         let exists = content::Entity::find()
             .filter(content::Column::SeedKey.eq(item.key.clone()))
@@ -202,6 +205,10 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             eprintln!("demo items: {}/{total}", index + 1);
         }
     }
+    state.search.defer_indexing(false);
+    crate::service::search::replay(state, seq_before)
+        .await
+        .map_err(|error| anyhow::anyhow!("failed to index the demo data: {error}"))?;
     println!(
         "demo data: {created} items added, {} already there",
         total - created

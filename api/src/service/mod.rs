@@ -2,4 +2,5 @@
 //! Resolvers call these and nothing below them.
 
 pub mod content;
+pub mod search;
 pub mod users;

@@ -83,6 +83,8 @@ pub async fn spawn_app() -> TestApp {
         .expect("the application builds");
     let address = application.local_addr().expect("a bound address");
     let state = application.state().clone();
+    // The search index catches up in the background; tests start once it has.
+    state.search.wait_ready().await;
     let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(application.run_until(async move {
         let _ = shutdown_signal.await;

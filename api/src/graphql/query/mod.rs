@@ -2,11 +2,13 @@
 
 mod content;
 mod reference;
+mod search;
 mod user;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
     reference::ReferenceQuery,
     content::ContentQuery,
+    search::SearchQuery,
     user::UserQuery,
 );

@@ -3,4 +3,5 @@
 pub mod connection;
 pub mod content;
 pub mod reference;
+pub mod search;
 pub mod user;

@@ -2,7 +2,7 @@
 //! every change goes through.
 
 mod draft;
-mod list;
+pub mod list;
 pub mod read;
 mod rules;
 mod types;

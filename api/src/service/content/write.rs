@@ -80,9 +80,10 @@ pub async fn create_with_seed_key(
         timestamp,
     )
     .await?;
-    append_change(&*transaction, &id, "CREATED", timestamp).await?;
+    let seq = append_change(&*transaction, &id, "CREATED", timestamp).await?;
     let record = reload(&*transaction, &id).await?;
     transaction.commit().await?;
+    crate::service::search::sync(state, &[id], seq).await;
     Ok(record)
 }
 
@@ -144,9 +145,10 @@ pub async fn update(
         ));
     }
     write_parts(&*transaction, id, &draft, true).await?;
-    append_change(&*transaction, id, "UPDATED", timestamp).await?;
+    let seq = append_change(&*transaction, id, "UPDATED", timestamp).await?;
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
+    crate::service::search::sync(state, &[id.to_owned()], seq).await;
     Ok(record)
 }
 
@@ -205,9 +207,10 @@ pub async fn transition(
         timestamp,
     )
     .await?;
-    append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
+    let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
+    crate::service::search::sync(state, &[id.to_owned()], seq).await;
     Ok(record)
 }
 
@@ -437,20 +440,20 @@ async fn record_history(
 }
 
 /// Appends to the change log inside the caller's transaction: the change and its log row
-/// commit together or not at all.
+/// commit together or not at all. Returns the row's sequence number.
 pub async fn append_change(
     connection: &impl ConnectionTrait,
     content_id: &str,
     operation: &str,
     at: DateTime<Utc>,
-) -> Result<()> {
-    change_log::Entity::insert(change_log::ActiveModel {
+) -> Result<i64> {
+    let inserted = change_log::Entity::insert(change_log::ActiveModel {
         content_id: Set(content_id.to_owned()),
         operation: Set(operation.to_owned()),
         created_at: Set(at),
         ..Default::default()
     })
-    .exec_without_returning(connection)
+    .exec(connection)
     .await?;
-    Ok(())
+    Ok(inserted.last_insert_id)
 }
