@@ -98,11 +98,10 @@ async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     crate::service::search::rebuild(&state, |done, total| {
         const WIDTH: u64 = 30;
-        let filled = if total == 0 {
-            WIDTH
-        } else {
-            (done * WIDTH / total).min(WIDTH)
-        };
+        let filled = (done * WIDTH)
+            .checked_div(total)
+            .unwrap_or(WIDTH)
+            .min(WIDTH);
         eprint!(
             "\r[{}{}] {done}/{total} items",
             "#".repeat(filled as usize),
