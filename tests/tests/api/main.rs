@@ -11,5 +11,6 @@ mod listing;
 mod nodes_and_errors;
 mod reference;
 mod schema;
+mod search;
 mod visibility;
 mod workflow;
