@@ -26,6 +26,8 @@ pub struct Text {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub id: String,
+    /// The item's last update, in microseconds: a newer version replaces an older one.
+    pub version: i64,
     pub kind: String,
     pub visibility: String,
     pub language: String,

@@ -3,6 +3,7 @@
 //! one, so a burst of writes costs one commit (group commit), and every waiting writer is
 //! answered once its change is committed and visible to searches.
 
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -17,11 +18,23 @@ use crate::{Error, Result};
 /// Memory for the one indexing thread: a 2-core machine gets one indexing and one merge thread.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 
-/// A change to apply: upserts are idempotent (delete by id, then add).
+/// A change to apply: upserts are idempotent (delete by id, then add). Each carries the
+/// item's version (its last update time): a change older than one already applied to the
+/// same item is skipped, so two processes racing to index one item cannot leave the older
+/// state in the index.
 #[derive(Debug, Clone)]
 pub enum Change {
     Upsert(Box<Document>),
-    Delete(String),
+    Delete { id: String, version: i64 },
+}
+
+impl Change {
+    fn id_and_version(&self) -> (&str, i64) {
+        match self {
+            Change::Upsert(document) => (&document.id, document.version),
+            Change::Delete { id, version } => (id, *version),
+        }
+    }
 }
 
 struct Job {
@@ -148,12 +161,14 @@ fn run(
     receiver: mpsc::Receiver<Job>,
     mut last_seq: i64,
 ) {
+    // The version of every item this process has indexed, newest wins.
+    let mut versions: HashMap<String, i64> = HashMap::new();
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = receiver.try_recv() {
             jobs.push(more);
         }
-        let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq)
+        let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq, &mut versions)
             .and_then(|()| reader.reload())
             .map_err(|error| error.to_string());
         if let Err(error) = &outcome {
@@ -173,18 +188,25 @@ fn apply_batch(
     fields: &Fields,
     jobs: &[Job],
     last_seq: &mut i64,
+    versions: &mut HashMap<String, i64>,
 ) -> tantivy::Result<()> {
     for job in jobs {
         if job.replace_all {
             writer.delete_all_documents()?;
+            versions.clear();
         }
         for change in &job.changes {
+            let (id, version) = change.id_and_version();
+            if versions.get(id).is_some_and(|applied| version < *applied) {
+                continue;
+            }
+            versions.insert(id.to_owned(), version);
             match change {
                 Change::Upsert(document) => {
                     writer.delete_term(Term::from_field_text(fields.id, &document.id));
                     writer.add_document(tantivy_document(fields, document))?;
                 }
-                Change::Delete(id) => {
+                Change::Delete { id, .. } => {
                     writer.delete_term(Term::from_field_text(fields.id, id));
                 }
             }

@@ -191,7 +191,7 @@ pub async fn replay(state: &AppState, after_seq: i64) -> Result<i64> {
         .await?;
     let pending: Vec<&change_log::Model> = rows
         .iter()
-        .filter(|row| row.seq > after_seq || !state.search.was_applied(row.seq))
+        .filter(|row| !state.search.was_applied(row.seq))
         .collect();
     let Some(newest) = pending.iter().map(|row| row.seq).max() else {
         return Ok(after_seq);
@@ -282,30 +282,27 @@ pub async fn changes_for(
         .filter(content::Column::Id.is_in(ids.to_vec()))
         .all(connection)
         .await?;
-    let published: Vec<content::Model> = rows
-        .into_iter()
-        .filter(|row| row.status == Status::Published.as_str())
+    let mut deleted: Vec<Change> = ids
+        .iter()
+        .filter(|id| !rows.iter().any(|row| &row.id == *id))
+        .map(|id| Change::Delete {
+            id: id.clone(),
+            version: i64::MAX,
+        })
         .collect();
+    let (published, unpublished): (Vec<content::Model>, Vec<content::Model>) = rows
+        .into_iter()
+        .partition(|row| row.status == Status::Published.as_str());
+    deleted.extend(unpublished.into_iter().map(|row| Change::Delete {
+        id: row.id,
+        version: row.updated_at.timestamp_micros(),
+    }));
     let mut changes: Vec<Change> = documents_for(connection, reference, published)
         .await?
         .into_iter()
         .map(|document| Change::Upsert(Box::new(document)))
         .collect();
-    let upserted: Vec<String> = changes
-        .iter()
-        .filter_map(|change| {
-            if let Change::Upsert(document) = change {
-                Some(document.id.clone())
-            } else {
-                None
-            }
-        })
-        .collect();
-    changes.extend(
-        ids.iter()
-            .filter(|id| !upserted.contains(id))
-            .map(|id| Change::Delete(id.clone())),
-    );
+    changes.extend(deleted);
     Ok(changes)
 }
 
@@ -403,6 +400,7 @@ async fn documents_for(
             );
             let mut document = Document {
                 id: id.clone(),
+                version: record.core.updated_at.timestamp_micros(),
                 kind: record.kind().as_str().to_owned(),
                 visibility: record.visibility().as_str().to_owned(),
                 language: record.core.language.clone(),
