@@ -295,15 +295,29 @@ async fn wait_ready(base_url: &str) {
         {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not become ready");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not become ready"
+        );
         // Polling another process's readiness; nothing in this process to wait on instead.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 
 async fn found(base_url: &str, word: &str) -> Vec<String> {
-    let answer = graphql(base_url, None, "query($q: String) { search(query: $q) { edges { node { id } } } }", json!({ "q": word })).await;
-    answer["data"]["search"]["edges"].as_array().unwrap_or_else(|| panic!("{answer}")).iter().map(|edge| edge["node"]["id"].as_str().unwrap().to_owned()).collect()
+    let answer = graphql(
+        base_url,
+        None,
+        "query($q: String) { search(query: $q) { edges { node { id } } } }",
+        json!({ "q": word }),
+    )
+    .await;
+    answer["data"]["search"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Creates an item with `word` in its title; publishes it when asked. Returns its id once
@@ -312,12 +326,34 @@ async fn write(base_url: &str, token: &str, word: &str, publish: bool) -> Option
     let input = json!({ "content": { "title": format!("Crash test {word}"), "summary": "s", "body": "b", "language": "en", "countries": ["VN"], "sectors": ["0304"] }, "opportunityType": "PARTNERSHIP" });
     let client = reqwest::Client::new();
     let send = |query: &'static str, variables: Value| {
-        client.post(format!("{base_url}/graphql")).bearer_auth(token).json(&json!({ "query": query, "variables": variables })).send()
+        client
+            .post(format!("{base_url}/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
     };
-    let created: Value = send("mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }", json!({ "i": input })).await.ok()?.json().await.ok()?;
-    let id = created["data"]["createOpportunity"]["id"].as_str()?.to_owned();
+    let created: Value = send(
+        "mutation($i: OpportunityInput!) { createOpportunity(input: $i) { id } }",
+        json!({ "i": input }),
+    )
+    .await
+    .ok()?
+    .json()
+    .await
+    .ok()?;
+    let id = created["data"]["createOpportunity"]["id"]
+        .as_str()?
+        .to_owned();
     if publish {
-        let published: Value = send("mutation($id: ID!) { publishContent(id: $id) { status } }", json!({ "id": id })).await.ok()?.json().await.ok()?;
+        let published: Value = send(
+            "mutation($id: ID!) { publishContent(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
         (published["data"]["publishContent"]["status"] == "PUBLISHED").then_some(())?;
     }
     Some(id)
@@ -326,19 +362,35 @@ async fn write(base_url: &str, token: &str, word: &str, publish: bool) -> Option
 #[tokio::test]
 async fn acknowledged_writes_survive_a_kill_and_a_deleted_index_is_rebuilt() {
     let workspace = Workspace::new().await;
-    workspace.run(&["user", "add", "--email", "w@example.org", "--role", "correspondent", "--countries", "VN", "--trusted"], "crash test password\n");
+    workspace.run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "w@example.org",
+            "--role",
+            "correspondent",
+            "--countries",
+            "VN",
+            "--trusted",
+        ],
+        "crash test password\n",
+    );
     let (mut server, base_url) = workspace.serve();
     wait_ready(&base_url).await;
     let token = login(&base_url, "w@example.org", "crash test password").await;
 
-    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String, bool)>::new()));
+    let acknowledged =
+        std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String, bool)>::new()));
     let writers: Vec<_> = (0..4)
         .map(|writer| {
-            let (base_url, token, acknowledged) = (base_url.clone(), token.clone(), acknowledged.clone());
+            let (base_url, token, acknowledged) =
+                (base_url.clone(), token.clone(), acknowledged.clone());
             tokio::spawn(async move {
                 for round in 0..1_000 {
                     let publish = round % 3 != 2;
-                    let word = format!("w{writer}r{round}{}", if publish { "pub" } else { "draft" });
+                    let word =
+                        format!("w{writer}r{round}{}", if publish { "pub" } else { "draft" });
                     match write(&base_url, &token, &word, publish).await {
                         Some(id) => acknowledged.lock().unwrap().push((word, id, publish)),
                         None => return,
@@ -351,7 +403,10 @@ async fn acknowledged_writes_survive_a_kill_and_a_deleted_index_is_rebuilt() {
     let enough = 40;
     let started = std::time::Instant::now();
     while acknowledged.lock().unwrap().len() < enough {
-        assert!(started.elapsed() < std::time::Duration::from_secs(120), "the writers made no progress");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the writers made no progress"
+        );
         tokio::task::yield_now().await;
     }
     server.kill().unwrap();
@@ -367,7 +422,11 @@ async fn acknowledged_writes_survive_a_kill_and_a_deleted_index_is_rebuilt() {
     for (word, id, published) in &acknowledged {
         let hits = found(&base_url, word).await;
         if *published {
-            assert_eq!(hits, vec![id.clone()], "acknowledged {word} is searchable after the crash");
+            assert_eq!(
+                hits,
+                vec![id.clone()],
+                "acknowledged {word} is searchable after the crash"
+            );
         } else {
             assert!(hits.is_empty(), "unpublished {word} is not searchable");
         }
@@ -377,8 +436,29 @@ async fn acknowledged_writes_survive_a_kill_and_a_deleted_index_is_rebuilt() {
     std::fs::remove_dir_all(workspace.data_dir.path().join("index")).unwrap();
     let (server, base_url) = workspace.serve();
     wait_ready(&base_url).await;
-    let (word, id, _) = acknowledged.iter().find(|(_, _, published)| *published).unwrap();
-    assert_eq!(found(&base_url, word).await, vec![id.clone()], "a deleted index is rebuilt at start");
+    let (word, id, _) = acknowledged
+        .iter()
+        .find(|(_, _, published)| *published)
+        .unwrap();
+    assert_eq!(
+        found(&base_url, word).await,
+        vec![id.clone()],
+        "a deleted index is rebuilt at start"
+    );
+    terminate(server);
+
+    std::fs::write(
+        workspace.data_dir.path().join("index").join("meta.json"),
+        b"{ not json",
+    )
+    .unwrap();
+    let (server, base_url) = workspace.serve();
+    wait_ready(&base_url).await;
+    assert_eq!(
+        found(&base_url, word).await,
+        vec![id.clone()],
+        "a damaged index is rebuilt at start"
+    );
     terminate(server);
 
     let reindexed = workspace.run(&["reindex"], "");

@@ -547,3 +547,52 @@ async fn member_only_items_never_show_in_an_anonymous_search() {
     assert_eq!(found, both);
     assert_eq!(facet(&results, "countries", "ID"), 1);
 }
+
+#[tokio::test]
+async fn amounts_and_opportunity_types_narrow_a_search() {
+    let app = spawn_app().await;
+    let author = app.correspondent(true).await;
+    let mut ids = Vec::new();
+    for (kind, min, max, currency) in [
+        ("INVESTMENT", "100000", "500000", "USD"),
+        ("INVESTMENT", "2000000", "9000000", "USD"),
+        ("PROCUREMENT", "100000", "500000", "THB"),
+    ] {
+        let input = json!({ "content": { "title": format!("Solar {kind} {min}"), "summary": "s", "body": "b", "language": "en", "countries": ["TH"], "sectors": ["0507"] },
+            "opportunityType": kind, "amountMin": min, "amountMax": max, "currency": currency });
+        let data = app
+            .ok(
+                Some(&author.token),
+                "mutation($input: OpportunityInput!) { createOpportunity(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let id = data["createOpportunity"]["id"].as_str().unwrap().to_owned();
+        transition(&app, &author, "publishContent", &id).await;
+        ids.push(id);
+    }
+    let small_usd = search(&app, None, json!({ "q": "solar", "filter": { "amountMin": "50000", "amountMax": "1000000", "currency": "USD" } })).await;
+    assert_eq!(
+        hit_ids(&small_usd),
+        vec![ids[0].clone()],
+        "ranges overlap in the same currency only"
+    );
+    let large = search(
+        &app,
+        None,
+        json!({ "q": "solar", "filter": { "amountMin": "3000000.50", "currency": "usd" } }),
+    )
+    .await;
+    assert_eq!(hit_ids(&large), vec![ids[1].clone()]);
+    let procurement = search(
+        &app,
+        None,
+        json!({ "q": "solar", "filter": { "opportunityTypes": ["PROCUREMENT"] } }),
+    )
+    .await;
+    assert_eq!(hit_ids(&procurement), vec![ids[2].clone()]);
+    let no_currency = app
+        .error_code(None, SEARCH, json!({ "filter": { "amountMin": "1" } }))
+        .await;
+    assert_eq!(no_currency, "BAD_USER_INPUT");
+}
