@@ -54,6 +54,7 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         tokens: TokenKeys::new(&secret),
         metrics: Arc::new(Metrics::default()),
         search: Arc::new(search),
+        throttle: Arc::new(Default::default()),
     })
 }
 
@@ -104,9 +105,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 

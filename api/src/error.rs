@@ -62,6 +62,8 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     QueryTooComplex(String),
+    #[error("too many attempts; try again in a few minutes")]
+    RateLimited,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -92,6 +94,7 @@ impl Error {
             Error::BadUserInput { .. } => Code::BadUserInput,
             Error::Conflict(_) => Code::Conflict,
             Error::QueryTooComplex(_) => Code::QueryTooComplex,
+            Error::RateLimited => Code::RateLimited,
             Error::Internal(_) => Code::Internal,
         }
     }

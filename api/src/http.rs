@@ -7,7 +7,7 @@ use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLResponse, GraphQLSubscription};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -105,6 +105,7 @@ async fn caller_from(state: &AppState, headers: &HeaderMap) -> Result<Caller, Er
 
 async fn graphql_post(
     State(http): State<HttpState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -152,7 +153,10 @@ async fn graphql_post(
         return refusal(StatusCode::BAD_REQUEST, Code::QueryTooComplex, &message);
     }
     let caller = match caller_from(&http.app, &headers).await {
-        Ok(caller) => caller,
+        Ok(caller) => Caller {
+            client_address: Some(client.ip().to_string()),
+            ..caller
+        },
         Err(Error::Unauthenticated) => {
             return refusal(
                 StatusCode::UNAUTHORIZED,

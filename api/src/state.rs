@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenKeys;
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub metrics: Arc<Metrics>,
     pub search: Arc<SearchService>,
+    pub throttle: Arc<LoginThrottle>,
 }

@@ -13,6 +13,15 @@ pub struct Model {
     pub membership_status: String,
     pub tier: Option<String>,
     pub created_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text")]
+    pub description: Option<String>,
+    pub business_licence_number: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub report: Option<String>,
+    pub liaison_user_id: Option<String>,
+    pub certificate_number: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub status_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

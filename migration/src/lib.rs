@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_reference_tables;
 mod m20261126_000002_create_identity_tables;
 mod m20261126_000003_create_content_tables;
+mod m20261126_000004_add_membership_and_audit;
 mod reference_csv;
 
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_reference_tables::Migration),
             Box::new(m20261126_000002_create_identity_tables::Migration),
             Box::new(m20261126_000003_create_content_tables::Migration),
+            Box::new(m20261126_000004_add_membership_and_audit::Migration),
         ]
     }
 }

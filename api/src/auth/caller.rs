@@ -50,11 +50,13 @@ pub struct CallerUser {
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub user: Option<CallerUser>,
+    /// The client's network address, for throttling and the audit log.
+    pub client_address: Option<String>,
 }
 
 impl Caller {
     pub fn anonymous() -> Self {
-        Self { user: None }
+        Self::default()
     }
 
     pub fn user_id(&self) -> Option<&str> {

@@ -13,6 +13,7 @@ use crate::service::content::Kind;
 pub enum NodeType {
     Content(Kind),
     User,
+    Organisation,
 }
 
 impl NodeType {
@@ -23,6 +24,7 @@ impl NodeType {
             NodeType::Content(Kind::Research) => "ResearchResult",
             NodeType::Content(Kind::Event) => "Event",
             NodeType::User => "User",
+            NodeType::Organisation => "Organisation",
         }
     }
 
@@ -33,6 +35,7 @@ impl NodeType {
             NodeType::Content(Kind::Research),
             NodeType::Content(Kind::Event),
             NodeType::User,
+            NodeType::Organisation,
         ]
         .into_iter()
         .find(|node_type| node_type.prefix() == prefix)

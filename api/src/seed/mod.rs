@@ -175,6 +175,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("failed to create demo user {email}: {error}"))?;
         callers.push(Caller {
+            client_address: None,
             user: Some(CallerUser {
                 id: user.id,
                 role: *role,

@@ -9,6 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
+use super::audit::{self, Subject};
 use super::content::write::now;
 use crate::auth::caller::CallerUser;
 use crate::auth::{Caller, Role, password};
@@ -55,6 +56,7 @@ async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) 
         None => false,
     };
     Ok(Caller {
+        client_address: None,
         user: Some(CallerUser {
             id: user.id,
             role,
@@ -65,11 +67,36 @@ async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) 
 }
 
 /// Signs in with email and password. An unknown email and a wrong password give the same
-/// error after the same amount of work.
-pub async fn login(state: &AppState, email: &str, password_text: &str) -> Result<Tokens> {
+/// error after the same amount of work; repeated failures per account or per client address
+/// are throttled (`RATE_LIMITED`), and every attempt is audited.
+pub async fn login(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+    password_text: &str,
+) -> Result<Tokens> {
     let email = email.trim().to_lowercase();
+    let address = caller.client_address.as_deref();
+    let subject = || {
+        Some(Subject {
+            kind: "email",
+            id: &email,
+        })
+    };
+    if let Err(throttled) = state.throttle.check(&email, address) {
+        audit::record(
+            state.db.connection(),
+            caller,
+            None,
+            audit::LOGIN_THROTTLED,
+            subject(),
+            None,
+        )
+        .await?;
+        return Err(throttled);
+    }
     let user = users::Entity::find()
-        .filter(users::Column::Email.eq(email))
+        .filter(users::Column::Email.eq(email.clone()))
         .one(state.db.connection())
         .await?;
     let stored_hash = user
@@ -81,9 +108,162 @@ pub async fn login(state: &AppState, email: &str, password_text: &str) -> Result
         .await
         .map_err(|error| Error::Internal(error.into()))?;
     match user {
-        Some(user) if matches => issue_tokens(state, &user, None).await,
-        _ => Err(Error::InvalidCredentials),
+        Some(user) if matches => {
+            state.throttle.record_success(&email);
+            audit::record(
+                state.db.connection(),
+                caller,
+                Some(&user.id),
+                audit::LOGIN_SUCCEEDED,
+                subject(),
+                None,
+            )
+            .await?;
+            issue_tokens(state, &user, None).await
+        }
+        _ => {
+            state.throttle.record_failure(&email, address);
+            audit::record(
+                state.db.connection(),
+                caller,
+                None,
+                audit::LOGIN_FAILED,
+                subject(),
+                None,
+            )
+            .await?;
+            Err(Error::InvalidCredentials)
+        }
     }
+}
+
+/// Creates a plain user account and signs it in.
+pub async fn register(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+    password_text: &str,
+    name: Option<String>,
+) -> Result<Tokens> {
+    let email = domain::email("email", email)?;
+    check_password(password_text)?;
+    let name = domain::optional_text("name", name.as_deref(), 200)?;
+    let exists = users::Entity::find()
+        .filter(users::Column::Email.eq(email.clone()))
+        .one(state.db.connection())
+        .await?;
+    if exists.is_some() {
+        return Err(Error::conflict("an account with this email already exists"));
+    }
+    let password_text = password_text.to_owned();
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password_text))
+        .await
+        .map_err(|error| Error::Internal(error.into()))?
+        .map_err(Error::Internal)?;
+    let timestamp = now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let transaction = state.db.begin_write().await?;
+    let inserted = users::Entity::insert(users::ActiveModel {
+        id: Set(id.clone()),
+        email: Set(email.clone()),
+        name: Set(name),
+        password_hash: Set(password_hash),
+        role: Set(Role::User.as_str().to_owned()),
+        organisation_id: Set(None),
+        trusted: Set(false),
+        created_at: Set(timestamp),
+        updated_at: Set(timestamp),
+    })
+    .exec_without_returning(&*transaction)
+    .await;
+    if let Err(error) = inserted {
+        // Two registrations racing for one email: the unique index decides.
+        if matches!(
+            error.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            return Err(Error::conflict("an account with this email already exists"));
+        }
+        return Err(error.into());
+    }
+    audit::record(
+        &*transaction,
+        caller,
+        Some(&id),
+        audit::USER_REGISTERED,
+        Some(Subject {
+            kind: "user",
+            id: &id,
+        }),
+        None,
+    )
+    .await?;
+    let user = users::Entity::find_by_id(id)
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    transaction.commit().await?;
+    issue_tokens(state, &user, None).await
+}
+
+fn check_password(password_text: &str) -> Result<()> {
+    let length = password_text.chars().count();
+    if length < 8 {
+        return Err(Error::bad_input(
+            "password",
+            "must be at least 8 characters",
+        ));
+    }
+    if length > 1024 {
+        return Err(Error::bad_input(
+            "password",
+            "must be at most 1024 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Revokes the sign-in a refresh token belongs to (all its rotations). Unknown tokens are
+/// ignored, so the answer says nothing about which tokens exist.
+pub async fn logout(state: &AppState, caller: &Caller, refresh_token: &str) -> Result<()> {
+    let token_hash = hash_token(refresh_token.trim());
+    let Some(stored) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(state.db.connection())
+        .await?
+    else {
+        return Ok(());
+    };
+    revoke_family(state, caller, &stored, "signed out").await
+}
+
+async fn revoke_family(
+    state: &AppState,
+    caller: &Caller,
+    token: &refresh_tokens::Model,
+    why: &str,
+) -> Result<()> {
+    let transaction = state.db.begin_write().await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now()))
+        .filter(refresh_tokens::Column::FamilyId.eq(token.family_id.clone()))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(&*transaction)
+        .await?;
+    audit::record(
+        &*transaction,
+        caller,
+        Some(&token.user_id),
+        audit::TOKEN_REVOKED,
+        Some(Subject {
+            kind: "session",
+            id: &token.family_id,
+        }),
+        why.to_owned(),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 fn hash_token(token: &str) -> String {
@@ -128,7 +308,7 @@ async fn issue_tokens(
 
 /// Trades a refresh token for a new pair. Each refresh token works once; presenting a spent
 /// one means it was stolen (or the client is broken), so its whole family is revoked.
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Tokens> {
+pub async fn refresh(state: &AppState, caller: &Caller, refresh_token: &str) -> Result<Tokens> {
     let token_hash = hash_token(refresh_token.trim());
     let stored = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
@@ -148,18 +328,18 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Tokens> {
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .exec(&*transaction)
         .await?;
+    transaction.commit().await?;
     if spent.rows_affected != 1 {
-        refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(timestamp))
-            .filter(refresh_tokens::Column::FamilyId.eq(stored.family_id.clone()))
-            .filter(refresh_tokens::Column::RevokedAt.is_null())
-            .exec(&*transaction)
-            .await?;
-        transaction.commit().await?;
         tracing::warn!(family = %stored.family_id, "a spent refresh token was presented; its family is revoked");
+        revoke_family(
+            state,
+            caller,
+            &stored,
+            "a spent refresh token was presented again",
+        )
+        .await?;
         return Err(Error::Unauthenticated);
     }
-    transaction.commit().await?;
     let user = users::Entity::find_by_id(stored.user_id)
         .one(state.db.connection())
         .await?
@@ -190,23 +370,13 @@ pub struct NewUser {
 /// A new organisation is created as a member in good standing.
 pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model> {
     let email = domain::email("email", &new_user.email)?;
-    if new_user.password.chars().count() < 8 {
-        return Err(Error::bad_input(
-            "password",
-            "must be at least 8 characters",
-        ));
-    }
-    let countries =
-        domain::country_codes("countries", &new_user.countries, &state.reference, true)?;
-    let sectors = domain::sector_codes("sectors", &new_user.sectors, &state.reference, true)?;
-    for region in &new_user.regions {
-        if state.reference.region(region).is_none() {
-            return Err(Error::bad_input(
-                "regions",
-                format!("unknown region '{region}'"),
-            ));
-        }
-    }
+    check_password(&new_user.password)?;
+    let scope = validate_scope(
+        &new_user.countries,
+        &new_user.regions,
+        &new_user.sectors,
+        &state.reference,
+    )?;
     let password_text = new_user.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || password::hash(&password_text))
         .await
@@ -247,48 +417,187 @@ pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model>
             .exec_without_returning(&*transaction)
             .await?;
     }
-    correspondent_countries::Entity::delete_many()
-        .filter(correspondent_countries::Column::UserId.eq(id.clone()))
-        .exec(&*transaction)
-        .await?;
-    correspondent_regions::Entity::delete_many()
-        .filter(correspondent_regions::Column::UserId.eq(id.clone()))
-        .exec(&*transaction)
-        .await?;
-    correspondent_sectors::Entity::delete_many()
-        .filter(correspondent_sectors::Column::UserId.eq(id.clone()))
-        .exec(&*transaction)
-        .await?;
-    correspondent_countries::Entity::insert_many(countries.into_iter().map(|code| {
-        correspondent_countries::ActiveModel {
-            user_id: Set(id.clone()),
-            country_code: Set(code),
-        }
-    }))
-    .exec_without_returning(&*transaction)
-    .await?;
-    correspondent_regions::Entity::insert_many(new_user.regions.iter().map(|code| {
-        correspondent_regions::ActiveModel {
-            user_id: Set(id.clone()),
-            region_code: Set(code.clone()),
-        }
-    }))
-    .exec_without_returning(&*transaction)
-    .await?;
-    correspondent_sectors::Entity::insert_many(sectors.into_iter().map(|code| {
-        correspondent_sectors::ActiveModel {
-            user_id: Set(id.clone()),
-            sector_code: Set(code),
-        }
-    }))
-    .exec_without_returning(&*transaction)
-    .await?;
+    write_scope(&*transaction, &id, &scope).await?;
     let user = users::Entity::find_by_id(id)
         .one(&*transaction)
         .await?
         .ok_or(Error::NotFound("user"))?;
     transaction.commit().await?;
     Ok(user)
+}
+
+/// A correspondent's assigned countries, regions and sectors (validated codes).
+pub struct Scope {
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub sectors: Vec<String>,
+}
+
+/// Replaces the user's scope with `scope`.
+pub async fn write_scope(
+    connection: &impl ConnectionTrait,
+    user_id: &str,
+    scope: &Scope,
+) -> Result<()> {
+    correspondent_countries::Entity::delete_many()
+        .filter(correspondent_countries::Column::UserId.eq(user_id))
+        .exec(connection)
+        .await?;
+    correspondent_regions::Entity::delete_many()
+        .filter(correspondent_regions::Column::UserId.eq(user_id))
+        .exec(connection)
+        .await?;
+    correspondent_sectors::Entity::delete_many()
+        .filter(correspondent_sectors::Column::UserId.eq(user_id))
+        .exec(connection)
+        .await?;
+    let user = || Set(user_id.to_owned());
+    correspondent_countries::Entity::insert_many(scope.countries.iter().map(|code| {
+        correspondent_countries::ActiveModel {
+            user_id: user(),
+            country_code: Set(code.clone()),
+        }
+    }))
+    .exec_without_returning(connection)
+    .await?;
+    correspondent_regions::Entity::insert_many(scope.regions.iter().map(|code| {
+        correspondent_regions::ActiveModel {
+            user_id: user(),
+            region_code: Set(code.clone()),
+        }
+    }))
+    .exec_without_returning(connection)
+    .await?;
+    correspondent_sectors::Entity::insert_many(scope.sectors.iter().map(|code| {
+        correspondent_sectors::ActiveModel {
+            user_id: user(),
+            sector_code: Set(code.clone()),
+        }
+    }))
+    .exec_without_returning(connection)
+    .await?;
+    Ok(())
+}
+
+/// Validates scope codes against the reference data.
+pub fn validate_scope(
+    countries: &[String],
+    regions: &[String],
+    sectors: &[String],
+    reference: &crate::reference::Reference,
+) -> Result<Scope> {
+    let countries = domain::country_codes("countries", countries, reference, true)?;
+    let sectors = domain::sector_codes("sectors", sectors, reference, true)?;
+    let mut known_regions = Vec::new();
+    for region in regions {
+        let code = region.trim().to_ascii_uppercase();
+        if reference.region(&code).is_none() {
+            return Err(Error::bad_input(
+                "regions",
+                format!("unknown region '{region}'"),
+            ));
+        }
+        if !known_regions.contains(&code) {
+            known_regions.push(code);
+        }
+    }
+    Ok(Scope {
+        countries,
+        regions: known_regions,
+        sectors,
+    })
+}
+
+/// The secretariat changes a user's role.
+pub async fn set_role(
+    state: &AppState,
+    caller: &Caller,
+    user_id: &str,
+    role: Role,
+) -> Result<users::Model> {
+    require_secretariat(caller)?;
+    let user = find(state.db.connection(), user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let transaction = state.db.begin_write().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::Role, Expr::value(role.as_str()))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(&*transaction)
+        .await?;
+    let detail = format!("{} → {}", user.role, role.as_str());
+    audit::record(
+        &*transaction,
+        caller,
+        None,
+        audit::ROLE_CHANGED,
+        Some(Subject {
+            kind: "user",
+            id: user_id,
+        }),
+        detail,
+    )
+    .await?;
+    let updated = find(&*transaction, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+/// The secretariat assigns a correspondent's scope and whether they may publish unreviewed.
+pub async fn set_scope(
+    state: &AppState,
+    caller: &Caller,
+    user_id: &str,
+    scope: Scope,
+    trusted: bool,
+) -> Result<users::Model> {
+    require_secretariat(caller)?;
+    find(state.db.connection(), user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let transaction = state.db.begin_write().await?;
+    write_scope(&*transaction, user_id, &scope).await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::Trusted, Expr::value(trusted))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(&*transaction)
+        .await?;
+    let detail = format!(
+        "countries [{}], regions [{}], sectors [{}], trusted {trusted}",
+        scope.countries.join(", "),
+        scope.regions.join(", "),
+        scope.sectors.join(", ")
+    );
+    audit::record(
+        &*transaction,
+        caller,
+        None,
+        audit::SCOPE_CHANGED,
+        Some(Subject {
+            kind: "user",
+            id: user_id,
+        }),
+        detail,
+    )
+    .await?;
+    let updated = find(&*transaction, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+fn require_secretariat(caller: &Caller) -> Result<()> {
+    caller.require_user()?;
+    if caller.is_secretariat() {
+        Ok(())
+    } else {
+        Err(Error::forbidden("only the secretariat may do this"))
+    }
 }
 
 async fn find_or_create_organisation(
@@ -312,6 +621,7 @@ async fn find_or_create_organisation(
         membership_status: Set(ORGANISATION_IN_GOOD_STANDING.to_owned()),
         tier: Set(None),
         created_at: Set(now()),
+        ..Default::default()
     })
     .exec_without_returning(connection)
     .await?;

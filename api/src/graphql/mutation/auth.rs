@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use crate::graphql::context::state;
+use crate::graphql::context::{caller, state};
 use crate::service::users;
 
 #[derive(SimpleObject)]
@@ -34,9 +34,37 @@ impl AuthMutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        Ok(users::login(state(context)?, &email, &password)
-            .await?
-            .into())
+        Ok(
+            users::login(state(context)?, caller(context)?, &email, &password)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Creates a plain user account (role USER) and signs it in. CONFLICT when the email is taken.
+    async fn register(
+        &self,
+        context: &Context<'_>,
+        email: String,
+        password: String,
+        name: Option<String>,
+    ) -> async_graphql::Result<AuthPayload> {
+        Ok(
+            users::register(state(context)?, caller(context)?, &email, &password, name)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Signs out: revokes the refresh token and every token rotated from the same sign-in.
+    /// Always true, so the answer reveals nothing about the token.
+    async fn logout(
+        &self,
+        context: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<bool> {
+        users::logout(state(context)?, caller(context)?, &refresh_token).await?;
+        Ok(true)
     }
 
     /// A new token pair for a refresh token, which is spent by it. Presenting a spent refresh
@@ -46,8 +74,10 @@ impl AuthMutation {
         context: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
-        Ok(users::refresh(state(context)?, &refresh_token)
-            .await?
-            .into())
+        Ok(
+            users::refresh(state(context)?, caller(context)?, &refresh_token)
+                .await?
+                .into(),
+        )
     }
 }

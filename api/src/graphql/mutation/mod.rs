@@ -2,6 +2,11 @@
 
 mod auth;
 mod content;
+mod membership;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, content::ContentMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    content::ContentMutation,
+    membership::MembershipMutation,
+);

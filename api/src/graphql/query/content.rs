@@ -50,6 +50,15 @@ impl ContentQuery {
                     .filter(|record| record.kind() == kind)
                     .map(|record| Node::from_content(Content::from_record(record))))
             }
+            (NodeType::Organisation, key) => {
+                Ok(crate::service::membership::get(state, caller, &key)
+                    .await?
+                    .map(|organisation| {
+                        Node::Organisation(crate::graphql::types::organisation::Organisation(
+                            organisation,
+                        ))
+                    }))
+            }
             (NodeType::User, key) => {
                 // A user is visible to themself and the secretariat.
                 if !(caller.is(&key) || caller.is_secretariat()) {

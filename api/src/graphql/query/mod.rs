@@ -1,5 +1,6 @@
 //! The root query, merged from one part per domain.
 
+mod admin;
 mod content;
 mod reference;
 mod search;
@@ -7,6 +8,7 @@ mod user;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
+    admin::AdminQuery,
     reference::ReferenceQuery,
     content::ContentQuery,
     search::SearchQuery,

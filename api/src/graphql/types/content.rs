@@ -480,6 +480,7 @@ pub enum Node {
     ResearchResult(ResearchResult),
     Event(Event),
     User(User),
+    Organisation(super::organisation::Organisation),
 }
 
 impl Node {

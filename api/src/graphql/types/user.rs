@@ -54,4 +54,24 @@ impl User {
     async fn trusted(&self) -> bool {
         self.0.trusted
     }
+
+    /// The user's organisation, shown to the user and the secretariat.
+    async fn organisation(
+        &self,
+        context: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::organisation::Organisation>> {
+        let caller = crate::graphql::context::caller(context)?;
+        let Some(organisation_id) = &self.0.organisation_id else {
+            return Ok(None);
+        };
+        if !(caller.is(&self.0.id) || caller.is_secretariat()) {
+            return Ok(None);
+        }
+        let state = crate::graphql::context::state(context)?;
+        Ok(
+            crate::service::membership::get(state, caller, organisation_id)
+                .await?
+                .map(super::organisation::Organisation),
+        )
+    }
 }

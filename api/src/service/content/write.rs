@@ -208,6 +208,19 @@ pub async fn transition(
     )
     .await?;
     let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
+    let detail = format!("{} → {}", from.as_str(), to.as_str());
+    crate::service::audit::record(
+        &*transaction,
+        caller,
+        None,
+        crate::service::audit::CONTENT_TRANSITION,
+        Some(crate::service::audit::Subject {
+            kind: "content",
+            id,
+        }),
+        detail,
+    )
+    .await?;
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;

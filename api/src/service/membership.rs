@@ -1,0 +1,454 @@
+//! The membership lifecycle of the charter (articles 16–21): an organisation applies with its
+//! materials, the secretariat does the preliminary review, the council's decision is recorded
+//! (a member certificate, or a decline with a reason), members hold a tier, and may withdraw
+//! or be expelled. Only users of an organisation in good standing (MEMBER) count as members,
+//! and that is read on every request, so a change takes effect at once.
+
+use entities::{organisations, users};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::audit::{self, Subject};
+use super::content::write::now;
+use crate::auth::Caller;
+use crate::domain;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+pub const APPLIED: &str = "APPLIED";
+pub const UNDER_COUNCIL_REVIEW: &str = "UNDER_COUNCIL_REVIEW";
+pub const MEMBER: &str = super::users::ORGANISATION_IN_GOOD_STANDING;
+pub const DECLINED: &str = "DECLINED";
+pub const WITHDRAWN: &str = "WITHDRAWN";
+pub const EXPELLED: &str = "EXPELLED";
+
+pub const ORGANISATION_TYPES: &[&str] = &[
+    "ENTERPRISE",
+    "ASSOCIATION",
+    "INVESTOR_OR_FINANCIAL_INSTITUTION",
+    "UNIVERSITY",
+    "RESEARCH_INSTITUTE",
+];
+pub const TIERS: &[&str] = &["COUNCIL_MEMBER", "VICE_CHAIR", "CHAIR"];
+
+/// An application as the applicant writes it, validated.
+pub struct Application {
+    pub name: String,
+    pub country: String,
+    pub organisation_type: String,
+    pub description: String,
+    pub business_licence_number: String,
+    pub report: String,
+}
+
+impl Application {
+    pub fn validate(
+        name: &str,
+        country: &str,
+        organisation_type: &str,
+        description: &str,
+        business_licence_number: &str,
+        report: &str,
+        reference: &crate::reference::Reference,
+    ) -> Result<Application> {
+        Ok(Application {
+            name: domain::required_text("input.name", name, domain::SHORT_TEXT_MAX_CHARS)?,
+            country: domain::country_code("input.country", country, reference)?,
+            organisation_type: domain::one_of(
+                "input.organisationType",
+                organisation_type,
+                ORGANISATION_TYPES,
+            )?,
+            description: domain::required_text(
+                "input.description",
+                description,
+                domain::SUMMARY_MAX_CHARS,
+            )?,
+            business_licence_number: domain::required_text(
+                "input.businessLicenceNumber",
+                business_licence_number,
+                100,
+            )?,
+            report: domain::required_text("input.report", report, domain::BODY_MAX_CHARS)?,
+        })
+    }
+}
+
+fn require_secretariat(caller: &Caller) -> Result<()> {
+    caller.require_user()?;
+    if caller.is_secretariat() {
+        Ok(())
+    } else {
+        Err(Error::forbidden("only the secretariat may do this"))
+    }
+}
+
+/// An organisation the caller may see: the secretariat sees all, a user their own.
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<Option<organisations::Model>> {
+    let Some(user) = &caller.user else {
+        return Ok(None);
+    };
+    let organisation = organisations::Entity::find_by_id(id.to_owned())
+        .one(state.db.connection())
+        .await?;
+    if caller.is_secretariat() {
+        return Ok(organisation);
+    }
+    let own = super::users::find(state.db.connection(), &user.id)
+        .await?
+        .and_then(|user| user.organisation_id);
+    Ok(organisation.filter(|organisation| own.as_deref() == Some(organisation.id.as_str())))
+}
+
+/// Organisations in `statuses` (all when empty), oldest application first; secretariat only.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    statuses: Vec<String>,
+) -> Result<Vec<organisations::Model>> {
+    require_secretariat(caller)?;
+    let mut query = organisations::Entity::find().order_by_asc(organisations::Column::CreatedAt);
+    if !statuses.is_empty() {
+        query = query.filter(organisations::Column::MembershipStatus.is_in(statuses));
+    }
+    Ok(query.all(state.db.connection()).await?)
+}
+
+/// The caller applies on behalf of a new organisation and becomes its liaison.
+pub async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    application: Application,
+) -> Result<organisations::Model> {
+    let user = caller.require_user()?;
+    let connection = state.db.connection();
+    let stored_user = super::users::find(connection, &user.id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if stored_user.organisation_id.is_some() {
+        return Err(Error::conflict("you already belong to an organisation"));
+    }
+    if organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(application.name.clone()))
+        .one(connection)
+        .await?
+        .is_some()
+    {
+        return Err(Error::conflict(
+            "an organisation with this name already exists",
+        ));
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let transaction = state.db.begin_write().await?;
+    organisations::Entity::insert(organisations::ActiveModel {
+        id: Set(id.clone()),
+        name: Set(application.name),
+        country_code: Set(Some(application.country)),
+        org_type: Set(application.organisation_type),
+        membership_status: Set(APPLIED.to_owned()),
+        tier: Set(None),
+        created_at: Set(now()),
+        description: Set(Some(application.description)),
+        business_licence_number: Set(Some(application.business_licence_number)),
+        report: Set(Some(application.report)),
+        liaison_user_id: Set(Some(user.id.clone())),
+        certificate_number: Set(None),
+        status_reason: Set(None),
+    })
+    .exec_without_returning(&*transaction)
+    .await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::OrganisationId, Expr::value(id.clone()))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now()))
+        .filter(users::Column::Id.eq(user.id.clone()))
+        .exec(&*transaction)
+        .await?;
+    audit::record(
+        &*transaction,
+        caller,
+        None,
+        audit::MEMBERSHIP,
+        Some(Subject {
+            kind: "organisation",
+            id: &id,
+        }),
+        "applied for membership".to_owned(),
+    )
+    .await?;
+    let organisation = organisations::Entity::find_by_id(id)
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    transaction.commit().await?;
+    Ok(organisation)
+}
+
+/// A change of membership status, guarded by the status it starts from.
+struct Step<'a> {
+    from: &'a [&'a str],
+    to: &'a str,
+    tier: Option<String>,
+    certificate_number: Option<String>,
+    reason: Option<String>,
+    what: String,
+}
+
+async fn step(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    step: Step<'_>,
+) -> Result<organisations::Model> {
+    let connection = state.db.connection();
+    let organisation = organisations::Entity::find_by_id(id.to_owned())
+        .one(connection)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    if !step.from.contains(&organisation.membership_status.as_str()) {
+        return Err(Error::conflict(format!(
+            "the organisation is {}; this needs it to be {}",
+            organisation.membership_status,
+            step.from.join(" or ")
+        )));
+    }
+    let transaction = state.db.begin_write().await?;
+    let mut update = organisations::Entity::update_many()
+        .col_expr(
+            organisations::Column::MembershipStatus,
+            Expr::value(step.to),
+        )
+        .col_expr(
+            organisations::Column::StatusReason,
+            Expr::value(step.reason.clone()),
+        );
+    if step.tier.is_some() {
+        update = update.col_expr(organisations::Column::Tier, Expr::value(step.tier.clone()));
+    }
+    if step.certificate_number.is_some() {
+        update = update.col_expr(
+            organisations::Column::CertificateNumber,
+            Expr::value(step.certificate_number.clone()),
+        );
+    }
+    let result = update
+        .filter(organisations::Column::Id.eq(id))
+        .filter(organisations::Column::MembershipStatus.eq(organisation.membership_status.clone()))
+        .exec(&*transaction)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(Error::conflict(
+            "the membership changed meanwhile; reload and try again",
+        ));
+    }
+    let detail = match &step.reason {
+        Some(reason) => format!(
+            "{}: {} → {} ({reason})",
+            step.what, organisation.membership_status, step.to
+        ),
+        None => format!(
+            "{}: {} → {}",
+            step.what, organisation.membership_status, step.to
+        ),
+    };
+    audit::record(
+        &*transaction,
+        caller,
+        None,
+        audit::MEMBERSHIP,
+        Some(Subject {
+            kind: "organisation",
+            id,
+        }),
+        detail,
+    )
+    .await?;
+    let updated = organisations::Entity::find_by_id(id.to_owned())
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+/// The secretariat's preliminary review: forward to the council, or decline with a note.
+pub async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    recommend: bool,
+    note: Option<String>,
+) -> Result<organisations::Model> {
+    require_secretariat(caller)?;
+    let note = domain::optional_text("note", note.as_deref(), domain::SUMMARY_MAX_CHARS)?;
+    if !recommend && note.is_none() {
+        return Err(Error::bad_input(
+            "note",
+            "a declined application needs a reason",
+        ));
+    }
+    let to = if recommend {
+        UNDER_COUNCIL_REVIEW
+    } else {
+        DECLINED
+    };
+    step(
+        state,
+        caller,
+        id,
+        Step {
+            from: &[APPLIED],
+            to,
+            tier: None,
+            certificate_number: None,
+            reason: note,
+            what: "preliminary review".into(),
+        },
+    )
+    .await
+}
+
+/// Records the council's decision: membership with a certificate number and a tier, or a
+/// decline with a reason.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    approve: bool,
+    certificate_number: Option<String>,
+    tier: Option<String>,
+    reason: Option<String>,
+) -> Result<organisations::Model> {
+    require_secretariat(caller)?;
+    let reason = domain::optional_text("reason", reason.as_deref(), domain::SUMMARY_MAX_CHARS)?;
+    if approve {
+        let certificate_number = domain::required_text(
+            "certificateNumber",
+            certificate_number.as_deref().unwrap_or_default(),
+            100,
+        )?;
+        let tier = domain::one_of("tier", tier.as_deref().unwrap_or("COUNCIL_MEMBER"), TIERS)?;
+        step(
+            state,
+            caller,
+            id,
+            Step {
+                from: &[UNDER_COUNCIL_REVIEW],
+                to: MEMBER,
+                tier: Some(tier),
+                certificate_number: Some(certificate_number),
+                reason,
+                what: "council decision".into(),
+            },
+        )
+        .await
+    } else {
+        if reason.is_none() {
+            return Err(Error::bad_input(
+                "reason",
+                "a declined application needs a reason",
+            ));
+        }
+        step(
+            state,
+            caller,
+            id,
+            Step {
+                from: &[UNDER_COUNCIL_REVIEW],
+                to: DECLINED,
+                tier: None,
+                certificate_number: None,
+                reason,
+                what: "council decision".into(),
+            },
+        )
+        .await
+    }
+}
+
+pub async fn set_tier(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    tier: &str,
+) -> Result<organisations::Model> {
+    require_secretariat(caller)?;
+    let tier = domain::one_of("tier", tier, TIERS)?;
+    step(
+        state,
+        caller,
+        id,
+        Step {
+            from: &[MEMBER],
+            to: MEMBER,
+            tier: Some(tier.clone()),
+            certificate_number: None,
+            reason: None,
+            what: format!("tier set to {tier}"),
+        },
+    )
+    .await
+}
+
+/// A member withdraws on request of its liaison (or the secretariat records it).
+pub async fn withdraw(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    reason: Option<String>,
+) -> Result<organisations::Model> {
+    let user = caller.require_user()?;
+    let organisation = get(state, caller, id)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    if !(caller.is_secretariat()
+        || organisation.liaison_user_id.as_deref() == Some(user.id.as_str()))
+    {
+        return Err(Error::forbidden(
+            "only the organisation's liaison or the secretariat may withdraw it",
+        ));
+    }
+    let reason = domain::optional_text("reason", reason.as_deref(), domain::SUMMARY_MAX_CHARS)?;
+    step(
+        state,
+        caller,
+        id,
+        Step {
+            from: &[MEMBER, APPLIED, UNDER_COUNCIL_REVIEW],
+            to: WITHDRAWN,
+            tier: None,
+            certificate_number: None,
+            reason,
+            what: "withdrawal".into(),
+        },
+    )
+    .await
+}
+
+/// The secretariat expels a member, with a reason; its users lose member access at once.
+pub async fn expel(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+) -> Result<organisations::Model> {
+    require_secretariat(caller)?;
+    let reason = domain::required_text("reason", reason, domain::SUMMARY_MAX_CHARS)?;
+    step(
+        state,
+        caller,
+        id,
+        Step {
+            from: &[MEMBER],
+            to: EXPELLED,
+            tier: None,
+            certificate_number: None,
+            reason: Some(reason),
+            what: "expulsion".into(),
+        },
+    )
+    .await
+}
