@@ -17,7 +17,7 @@ fn document(number: usize) -> Document {
         id: format!("item-{number}"),
         version: number as i64,
         kind: "OPPORTUNITY".into(),
-        visibility: if number % 4 == 0 {
+        visibility: if number.is_multiple_of(4) {
             "MEMBERS".into()
         } else {
             "PUBLIC".into()
