@@ -551,7 +551,8 @@ fn marked_html(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String
     let mut html = String::with_capacity(fragment.len() + 32);
     let mut written = 0;
     for range in collapse_overlapped_ranges(highlighted) {
-        if range.start < written
+        if range.is_empty()
+            || range.start < written
             || range.end > fragment.len()
             || !fragment.is_char_boundary(range.start)
             || !fragment.is_char_boundary(range.end)
