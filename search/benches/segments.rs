@@ -17,6 +17,7 @@ fn document(number: usize) -> Document {
         id: format!("item-{number}"),
         version: number as i64,
         kind: "OPPORTUNITY".into(),
+        author_id: "author-1".into(),
         visibility: if number.is_multiple_of(4) {
             "MEMBERS".into()
         } else {

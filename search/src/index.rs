@@ -30,6 +30,8 @@ pub struct Document {
     pub version: i64,
     pub kind: String,
     pub visibility: String,
+    /// Who wrote it: an author sees their own member-only items in search too.
+    pub author_id: String,
     pub language: String,
     /// The original first, then the translations.
     pub texts: Vec<Text>,
@@ -203,6 +205,7 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
     doc.add_u64(fields.key, key_of(&document.id));
     doc.add_text(fields.kind, &document.kind);
     doc.add_text(fields.visibility, &document.visibility);
+    doc.add_text(fields.author, &document.author_id);
     doc.add_text(fields.language, &document.language);
     for (field, values) in [
         (fields.countries, &document.countries),

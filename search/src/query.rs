@@ -52,6 +52,8 @@ pub struct Request {
     /// Today in days since the epoch (opportunities with an earlier deadline are expired).
     pub today_days: i64,
     pub include_members: bool,
+    /// The caller, whose own items are visible to them whatever their visibility.
+    pub viewer_id: Option<String>,
     pub sort: Sort,
     pub first: usize,
     pub after: Option<String>,
@@ -332,11 +334,26 @@ impl SearchIndex {
         let fields = &self.fields;
         let mut clauses = Vec::new();
         if !request.include_members {
-            clauses.push(filter(boxed(TermQuery::new(
+            let public = TermQuery::new(
                 Term::from_field_text(fields.visibility, "PUBLIC"),
                 IndexRecordOption::Basic,
-            ))));
+            );
+            let visible = match &request.viewer_id {
+                Some(viewer) => {
+                    let own = TermQuery::new(
+                        Term::from_field_text(fields.author, viewer),
+                        IndexRecordOption::Basic,
+                    );
+                    boxed(BooleanQuery::new(vec![
+                        (Occur::Should, boxed(public)),
+                        (Occur::Should, boxed(own)),
+                    ]))
+                }
+                None => boxed(public),
+            };
+            clauses.push(filter(visible));
         }
+
         for (field, values) in [
             (fields.kind, &request.kinds),
             (fields.countries, &request.countries),

@@ -14,6 +14,7 @@ pub struct Fields {
     pub key: Field,
     pub kind: Field,
     pub visibility: Field,
+    pub author: Field,
     pub language: Field,
     pub countries: Field,
     /// The assigned sector codes (facets count these).
@@ -59,6 +60,7 @@ pub fn build() -> (Schema, Fields) {
         key: builder.add_u64_field("key", FAST),
         kind: builder.add_text_field("kind", STRING | FAST),
         visibility: builder.add_text_field("visibility", STRING),
+        author: builder.add_text_field("author", STRING),
         language: builder.add_text_field("language", STRING),
         countries: builder.add_text_field("countries", STRING | FAST),
         sectors: builder.add_text_field("sectors", STRING | FAST),

@@ -403,6 +403,7 @@ async fn documents_for(
                 version: record.core.updated_at.timestamp_micros(),
                 kind: record.kind().as_str().to_owned(),
                 visibility: record.visibility().as_str().to_owned(),
+                author_id: record.core.author_id.clone(),
                 language: record.core.language.clone(),
                 texts,
                 countries: countries.remove(&id).unwrap_or_default(),
@@ -465,6 +466,7 @@ pub async fn search(
     mut request: search::Request,
 ) -> Result<SearchPage> {
     request.include_members = caller.sees_members_content();
+    request.viewer_id = caller.user_id().map(str::to_owned);
     request.today_days = today_days();
     let has_previous_page = request.after.is_some();
     let service = state.search.clone();

@@ -17,6 +17,8 @@ pub const POSTGRES_ENV: &str = "INFOHARBOR_TEST_DATABASE_URL";
 
 pub struct TestApp {
     pub base_url: String,
+    /// The secret access tokens are signed with, for tests that forge tokens.
+    pub jwt_secret: String,
     pub http: reqwest::Client,
     pub state: AppState,
     _data_dir: tempfile::TempDir,
@@ -26,6 +28,7 @@ pub struct TestApp {
 
 /// A signed-in test user.
 pub struct TestUser {
+    pub id: String,
     pub email: String,
     pub password: String,
     pub token: String,
@@ -73,9 +76,10 @@ pub async fn spawn_app() -> TestApp {
         data_dir: data_dir.path().to_path_buf(),
         database_url: postgres_database.as_ref().map(|(_, _, url)| url.clone()),
     };
+    let jwt_secret = format!("test-secret-{}", uuid::Uuid::new_v4().simple());
     let serve = ServeConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        jwt_secret: Some(format!("test-secret-{}", uuid::Uuid::new_v4().simple())),
+        jwt_secret: Some(jwt_secret.clone()),
         ..ServeConfig::default()
     };
     let application = Application::build(&storage, &serve)
@@ -91,6 +95,7 @@ pub async fn spawn_app() -> TestApp {
     }));
     TestApp {
         base_url: format!("http://{address}"),
+        jwt_secret,
         http: reqwest::Client::new(),
         state,
         _data_dir: data_dir,
@@ -180,7 +185,7 @@ impl TestApp {
             uuid::Uuid::new_v4().simple()
         );
         let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
-        users::upsert(
+        let user = users::upsert(
             &self.state,
             NewUser {
                 email: email.clone(),
@@ -204,6 +209,7 @@ impl TestApp {
             .expect("an access token")
             .to_owned();
         TestUser {
+            id: user.id,
             email,
             password,
             token,
