@@ -70,6 +70,14 @@ pub struct ServeConfig {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// Browser origins allowed to call the API (comma-separated); none by default.
+    #[arg(
+        long,
+        env = "HARBOR_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -79,6 +87,7 @@ impl Default for ServeConfig {
             jwt_secret: None,
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            cors_origins: Vec::new(),
         }
     }
 }

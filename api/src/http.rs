@@ -5,15 +5,18 @@ use std::time::{Duration, Instant};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLResponse, GraphQLSubscription};
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::Caller;
@@ -35,7 +38,7 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
         schema: schema.clone(),
     };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route_service("/graphql/ws", GraphQLSubscription::new(schema))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -47,7 +50,33 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(config.request_timeout_secs),
         ))
+        .layer(cors(&config.cors_origins))
+        // The last resort behind the GraphQL panic guard: a panic anywhere else still
+        // answers a JSON error instead of a dropped connection.
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                refusal(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Code::Internal,
+                    "internal error",
+                )
+            },
+        ))
         .layer(middleware::from_fn_with_state(state, observe))
+}
+
+/// CORS for the configured browser origins only; with none, browsers get no CORS headers and
+/// so cannot call the API from other sites.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<axum::http::HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| origin.trim().parse().ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 
 /// A GraphQL-shaped error answer for requests refused before execution.
@@ -107,6 +136,7 @@ async fn graphql_post(
     State(http): State<HttpState>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
+    request_id: Option<Extension<RequestId>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if !is_json(&headers) {
@@ -152,7 +182,87 @@ async fn graphql_post(
         );
         return refusal(StatusCode::BAD_REQUEST, Code::QueryTooComplex, &message);
     }
-    let caller = match caller_from(&http.app, &headers).await {
+    execute(
+        &http,
+        &headers,
+        client,
+        batch,
+        request_id.map(|Extension(id)| id),
+    )
+    .await
+}
+
+/// Answers a GET: GraphiQL for a browser, or a query (never a mutation) from the query string.
+async fn graphql_get(
+    State(http): State<HttpState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query_string): RawQuery,
+    request_id: Option<Extension<RequestId>>,
+) -> Response {
+    let Some(query_string) = query_string.filter(|query_string| !query_string.is_empty()) else {
+        return graphiql().await.into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(&query_string) {
+        Ok(request) => request,
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                Code::BadUserInput,
+                "the query string is not a GraphQL request",
+            );
+        }
+    };
+    if is_mutation(&request) {
+        // A GET must not change anything: links, prefetchers and crawlers follow GETs.
+        return refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            Code::BadUserInput,
+            "mutations must be sent with POST",
+        );
+    }
+    execute(
+        &http,
+        &headers,
+        client,
+        BatchRequest::Single(request),
+        request_id.map(|Extension(id)| id),
+    )
+    .await
+}
+
+/// Whether the operation a request would run is a mutation (or a subscription).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let mut operations: Vec<(Option<&str>, async_graphql::parser::types::OperationType)> =
+        match &document.operations {
+            async_graphql::parser::types::DocumentOperations::Single(operation) => {
+                vec![(None, operation.node.ty)]
+            }
+            async_graphql::parser::types::DocumentOperations::Multiple(named) => named
+                .iter()
+                .map(|(name, operation)| (Some(name.as_str()), operation.node.ty))
+                .collect(),
+        };
+    if let Some(wanted) = request.operation_name.as_deref() {
+        operations.retain(|(name, _)| *name == Some(wanted) || name.is_none());
+    }
+    operations
+        .iter()
+        .any(|(_, ty)| *ty != async_graphql::parser::types::OperationType::Query)
+}
+
+async fn execute(
+    http: &HttpState,
+    headers: &HeaderMap,
+    client: std::net::SocketAddr,
+    batch: BatchRequest,
+    request_id: Option<RequestId>,
+) -> Response {
+    let request_id = request_id.map(|id| id.0).unwrap_or_default();
+    let caller = match caller_from(&http.app, headers).await {
         Ok(caller) => Caller {
             client_address: Some(client.ip().to_string()),
             ..caller
@@ -166,11 +276,8 @@ async fn graphql_post(
         }
         Err(error) => {
             tracing::error!(error = ?error, "failed to identify the caller");
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Code::Internal,
-                "internal error",
-            );
+            let message = format!("internal error (request {request_id})");
+            return refusal(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, &message);
         }
     };
     // Each operation gets its own loaders: their caches must not outlive one operation.
@@ -192,7 +299,7 @@ async fn graphql_post(
     };
     for single in responses {
         for error in &mut single.errors {
-            let code = graphql::classify(error);
+            let code = graphql::classify(error, &request_id);
             http.app.metrics.record_error(code);
         }
     }
@@ -215,7 +322,12 @@ async fn metrics(State(http): State<HttpState>) -> Response {
 }
 
 /// Counts and times every request, and logs it with a request id.
-async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The id of one request: in its log lines, in the `x-request-id` header of its answer, and
+/// in any INTERNAL error it gets, so a report can be matched with its cause.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
     let route = request
@@ -224,8 +336,14 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .map(|path| path.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let request_id = uuid::Uuid::new_v4().simple().to_string();
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
     let span = tracing::info_span!("request", %method, %route, request_id = %request_id);
-    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     let elapsed = started.elapsed();
     state
         .metrics

@@ -5,6 +5,7 @@ pub mod ids;
 pub mod inputs;
 pub mod loaders;
 pub mod mutation;
+pub mod panic;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -19,12 +20,23 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 /// Deepest nesting a query may have; the deepest useful query (a connection's node's
 /// sectors' children's parent) is well under it.
 pub const MAX_DEPTH: usize = 12;
-/// Largest complexity: every field counts one, so this admits a full page of 100 items
-/// with a dozen fields each, and refuses alias floods.
-pub const MAX_COMPLEXITY: usize = 2_500;
+/// Largest complexity: every field counts one and a list's fields once per item of its page,
+/// so this admits a full page of 100 items with 40-odd fields each, and refuses alias floods.
+pub const MAX_COMPLEXITY: usize = 5_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 16;
 /// Batched requests are capped; beyond this the whole batch is refused.
 pub const MAX_BATCH_OPERATIONS: usize = 10;
+/// Directives on one field: a legitimate query uses one or two (@include, @skip).
+pub const MAX_DIRECTIVES_PER_FIELD: usize = 5;
+
+/// What a page of a list costs in complexity: each item's fields count once per item, up
+/// to the largest page (a larger `first` is refused by the resolver itself, by name).
+pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
+    let requested = last
+        .or(first)
+        .unwrap_or(crate::service::content::list::DEFAULT_PAGE_SIZE);
+    requested.clamp(1, crate::service::content::list::MAX_PAGE_SIZE) as usize
+}
 
 fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     Schema::build(
@@ -54,23 +66,45 @@ pub fn sdl() -> String {
 }
 
 /// Gives every error a public code: ours carry one; async-graphql's own (parse, validation,
-/// limits) are classified here.
-pub fn classify(error: &mut ServerError) -> Code {
+/// limits) are classified here. An internal error shows nothing but the request id, which
+/// finds its cause in the log.
+pub fn classify(error: &mut ServerError, request_id: &str) -> Code {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if let Some(async_graphql::Value::String(code)) = extensions.get("code")
         && let Some(known) = Code::ALL.into_iter().find(|known| known.as_str() == code)
     {
+        if known == Code::Internal {
+            extensions.set("requestId", request_id);
+            error.message = format!("internal error (request {request_id})");
+        }
         return known;
     }
     let message = error.message.to_ascii_lowercase();
-    let code = if message.contains("too complex")
-        || message.contains("nested too deep")
-        || message.contains("too deep")
-        || message.contains("recursion")
-    {
-        Code::QueryTooComplex
+    let limit = if message.contains("too complex") {
+        Some(format!(
+            "the query is too complex: at most {MAX_COMPLEXITY}, where every field counts once and a list's fields once per item of its page"
+        ))
+    } else if message.contains("nested too deep") {
+        Some(format!(
+            "the query is nested too deep: at most {MAX_DEPTH} levels"
+        ))
+    } else if message.contains("recursion") {
+        Some(format!(
+            "the query recurses too deeply: at most {MAX_RECURSIVE_DEPTH} levels"
+        ))
+    } else if message.contains("directives") {
+        Some(format!(
+            "too many directives on one field: at most {MAX_DIRECTIVES_PER_FIELD}"
+        ))
     } else {
-        Code::BadUserInput
+        None
+    };
+    let code = match limit {
+        Some(explained) => {
+            error.message = explained;
+            Code::QueryTooComplex
+        }
+        None => Code::BadUserInput,
     };
     extensions.set("code", code.as_str());
     code

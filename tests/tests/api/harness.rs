@@ -64,6 +64,11 @@ async fn fresh_postgres_database(server_url: &str) -> (String, String) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with changed server settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temporary data dir");
     let postgres_database = match std::env::var(POSTGRES_ENV) {
         Ok(server_url) if !server_url.is_empty() => {
@@ -77,11 +82,12 @@ pub async fn spawn_app() -> TestApp {
         database_url: postgres_database.as_ref().map(|(_, _, url)| url.clone()),
     };
     let jwt_secret = format!("test-secret-{}", uuid::Uuid::new_v4().simple());
-    let serve = ServeConfig {
+    let mut serve = ServeConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         jwt_secret: Some(jwt_secret.clone()),
         ..ServeConfig::default()
     };
+    configure(&mut serve);
     let application = Application::build(&storage, &serve)
         .await
         .expect("the application builds");

@@ -6,6 +6,7 @@ mod harness;
 
 mod change_log;
 mod content_kinds;
+mod hardening;
 mod http;
 mod identity;
 mod listing;

@@ -73,6 +73,7 @@ impl ContentQuery {
 
     /// Opportunities, newest first unless `orderBy` says otherwise; expired ones only with
     /// `filter.includeExpired`. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last) * child_complexity")]
     async fn opportunities(
         &self,
         context: &Context<'_>,
@@ -100,6 +101,7 @@ impl ContentQuery {
     }
 
     /// Policies, newest first unless `orderBy` says otherwise. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last) * child_complexity")]
     async fn policies(
         &self,
         context: &Context<'_>,
@@ -127,6 +129,7 @@ impl ContentQuery {
     }
 
     /// Research results, newest first unless `orderBy` says otherwise. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last) * child_complexity")]
     async fn research_results(
         &self,
         context: &Context<'_>,
@@ -155,6 +158,7 @@ impl ContentQuery {
 
     /// Events, newest first unless `orderBy` says otherwise (STARTS_SOONEST for a calendar).
     /// At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last) * child_complexity")]
     async fn events(
         &self,
         context: &Context<'_>,

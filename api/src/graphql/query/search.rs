@@ -17,6 +17,7 @@ impl SearchQuery {
     /// small typos in Latin words are forgiven and the glossary finds equivalents in other
     /// languages. Null or blank: every item the filter admits, newest first unless `sort`
     /// says otherwise. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, None) * child_complexity")]
     async fn search(
         &self,
         context: &Context<'_>,
