@@ -2,6 +2,7 @@
 //! calls it as a client would. One test binary, so the suite links once.
 
 mod fixtures;
+mod fuzz;
 mod harness;
 
 mod change_log;
