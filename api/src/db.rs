@@ -58,7 +58,8 @@ impl Db {
         options
             .sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10));
+            // Short enough that a request fails cleanly soon when the database is away.
+            .acquire_timeout(Duration::from_secs(5));
         if is_sqlite {
             options
                 .max_connections(8)

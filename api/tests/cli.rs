@@ -464,3 +464,31 @@ async fn acknowledged_writes_survive_a_kill_and_a_deleted_index_is_rebuilt() {
     let reindexed = workspace.run(&["reindex"], "");
     assert!(String::from_utf8_lossy(&reindexed.stdout).contains("search index rebuilt"));
 }
+
+#[test]
+fn an_unusable_data_dir_stops_the_server_at_once_with_a_clear_message() {
+    // A data dir under a regular file can never be created, whoever runs the test (root
+    // ignores permission bits, so a read-only folder would not do).
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let data_dir = file.path().join("data");
+    let output = Command::new(BINARY)
+        .args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env_remove("DATABASE_URL")
+        .env_remove("HARBOR_JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the server must not start");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("failed to create the data dir")
+            && stderr.contains(data_dir.to_str().unwrap()),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

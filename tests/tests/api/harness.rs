@@ -69,13 +69,25 @@ pub async fn spawn_app() -> TestApp {
 
 /// `spawn_app` with changed server settings.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    let server_url = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty());
+    spawn_app_on(server_url.as_deref(), configure).await
+}
+
+/// `spawn_app` on the PostgreSQL server at `server_url` (a fresh database there), or on
+/// SQLite when `None`.
+pub async fn spawn_app_on(
+    server_url: Option<&str>,
+    configure: impl FnOnce(&mut ServeConfig),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temporary data dir");
-    let postgres_database = match std::env::var(POSTGRES_ENV) {
-        Ok(server_url) if !server_url.is_empty() => {
-            let (name, url) = fresh_postgres_database(&server_url).await;
-            Some((server_url, name, url))
+    let postgres_database = match server_url {
+        Some(server_url) => {
+            let (name, url) = fresh_postgres_database(server_url).await;
+            Some((server_url.to_owned(), name, url))
         }
-        _ => None,
+        None => None,
     };
     let storage = StorageConfig {
         data_dir: data_dir.path().to_path_buf(),

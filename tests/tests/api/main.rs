@@ -7,6 +7,7 @@ mod harness;
 
 mod change_log;
 mod content_kinds;
+mod database_outage;
 mod hardening;
 mod http;
 mod identity;
