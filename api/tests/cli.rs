@@ -492,3 +492,81 @@ fn an_unusable_data_dir_stops_the_server_at_once_with_a_clear_message() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A small tmpfs mounted for one test (the test runs as root, as CI does).
+struct Mount {
+    path: std::path::PathBuf,
+}
+
+impl Mount {
+    fn tmpfs(options: &str) -> Mount {
+        let path = std::env::temp_dir().join(format!("ih-mount-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).unwrap();
+        let status = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                options,
+                "tmpfs",
+                path.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "mounting a tmpfs needs root, as CI runs");
+        Mount { path }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn start_failure(data_dir: &std::path::Path) -> String {
+    let output = Command::new(BINARY)
+        .args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env_remove("DATABASE_URL")
+        .env_remove("HARBOR_JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "the server must not start on {}",
+        data_dir.display()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_full_or_read_only_disk_stops_the_server_with_a_clear_message() {
+    let full = Mount::tmpfs("size=64k");
+    let mut filler = std::fs::File::create(full.path.join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    let stderr = start_failure(&full.path.join("data"));
+    assert!(
+        stderr.contains("failed to") && stderr.to_lowercase().contains("full")
+            || stderr.contains("No space left"),
+        "{stderr}"
+    );
+
+    let read_only = Mount::tmpfs("size=64k,ro");
+    let stderr = start_failure(&read_only.path.join("data"));
+    assert!(
+        stderr.contains("failed to create the data dir")
+            && stderr.contains("Read-only file system"),
+        "{stderr}"
+    );
+}

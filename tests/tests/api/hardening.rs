@@ -277,3 +277,17 @@ async fn an_internal_error_shows_a_request_id_and_nothing_else() {
         assert!(!text.contains(leak), "the error leaks {leak:?}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_request_over_its_time_limit_is_answered_408() {
+    // With no time at all, any request that has to wait for the database or the index is over.
+    let app = spawn_app_with(|serve| serve.request_timeout_secs = 0).await;
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ search(query: \"anything\") { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 408);
+}
