@@ -548,8 +548,20 @@ fn start_failure(data_dir: &std::path::Path) -> String {
     stderr
 }
 
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
 #[test]
 fn a_full_or_read_only_disk_stops_the_server_with_a_clear_message() {
+    if !is_root() {
+        eprintln!("skipped: mounting a small disk needs root (CI runs as root)");
+        return;
+    }
     let full = Mount::tmpfs("size=64k");
     let mut filler = std::fs::File::create(full.path.join("filler")).unwrap();
     let block = vec![0u8; 4096];

@@ -85,4 +85,14 @@ impl Caller {
     pub fn require_user(&self) -> Result<&CallerUser> {
         self.user.as_ref().ok_or(Error::Unauthenticated)
     }
+
+    /// UNAUTHENTICATED for the anonymous, FORBIDDEN for everyone but the secretariat.
+    pub fn require_secretariat(&self) -> Result<&CallerUser> {
+        let user = self.require_user()?;
+        if user.role == Role::Secretariat {
+            Ok(user)
+        } else {
+            Err(Error::forbidden("only the secretariat may do this"))
+        }
+    }
 }

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::auth::Caller;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub const LOGIN_SUCCEEDED: &str = "LOGIN_SUCCEEDED";
 pub const LOGIN_FAILED: &str = "LOGIN_FAILED";
@@ -58,10 +58,7 @@ pub async fn list(
     first: u64,
     before: Option<i64>,
 ) -> Result<Vec<audit_log::Model>> {
-    caller.require_user()?;
-    if !caller.is_secretariat() {
-        return Err(Error::forbidden("only the secretariat reads the audit log"));
-    }
+    caller.require_secretariat()?;
     let mut query = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
         .limit(first);

@@ -74,15 +74,6 @@ impl Application {
     }
 }
 
-fn require_secretariat(caller: &Caller) -> Result<()> {
-    caller.require_user()?;
-    if caller.is_secretariat() {
-        Ok(())
-    } else {
-        Err(Error::forbidden("only the secretariat may do this"))
-    }
-}
-
 /// An organisation the caller may see: the secretariat sees all, a user their own.
 pub async fn get(
     state: &AppState,
@@ -110,7 +101,7 @@ pub async fn list(
     caller: &Caller,
     statuses: Vec<String>,
 ) -> Result<Vec<organisations::Model>> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let mut query = organisations::Entity::find().order_by_asc(organisations::Column::CreatedAt);
     if !statuses.is_empty() {
         query = query.filter(organisations::Column::MembershipStatus.is_in(statuses));
@@ -282,7 +273,7 @@ pub async fn review(
     recommend: bool,
     note: Option<String>,
 ) -> Result<organisations::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let note = domain::optional_text("note", note.as_deref(), domain::SUMMARY_MAX_CHARS)?;
     if !recommend && note.is_none() {
         return Err(Error::bad_input(
@@ -322,7 +313,7 @@ pub async fn decide(
     tier: Option<String>,
     reason: Option<String>,
 ) -> Result<organisations::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let reason = domain::optional_text("reason", reason.as_deref(), domain::SUMMARY_MAX_CHARS)?;
     if approve {
         let certificate_number = domain::required_text(
@@ -375,7 +366,7 @@ pub async fn set_tier(
     id: &str,
     tier: &str,
 ) -> Result<organisations::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let tier = domain::one_of("tier", tier, TIERS)?;
     step(
         state,
@@ -435,7 +426,7 @@ pub async fn expel(
     id: &str,
     reason: &str,
 ) -> Result<organisations::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let reason = domain::required_text("reason", reason, domain::SUMMARY_MAX_CHARS)?;
     step(
         state,

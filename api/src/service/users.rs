@@ -515,7 +515,7 @@ pub async fn set_role(
     user_id: &str,
     role: Role,
 ) -> Result<users::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     let user = find(state.db.connection(), user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
@@ -554,7 +554,7 @@ pub async fn set_scope(
     scope: Scope,
     trusted: bool,
 ) -> Result<users::Model> {
-    require_secretariat(caller)?;
+    caller.require_secretariat()?;
     find(state.db.connection(), user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
@@ -589,15 +589,6 @@ pub async fn set_scope(
         .ok_or(Error::NotFound("user"))?;
     transaction.commit().await?;
     Ok(updated)
-}
-
-fn require_secretariat(caller: &Caller) -> Result<()> {
-    caller.require_user()?;
-    if caller.is_secretariat() {
-        Ok(())
-    } else {
-        Err(Error::forbidden("only the secretariat may do this"))
-    }
 }
 
 async fn find_or_create_organisation(
