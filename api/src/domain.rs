@@ -149,6 +149,28 @@ pub fn country_code(field: &str, value: &str, reference: &Reference) -> Result<S
     .map(|mut codes| codes.remove(0))
 }
 
+/// The country and sector codes of a list or search filter (both optional, both may be empty).
+pub fn filter_codes(
+    countries: Option<Vec<String>>,
+    sectors: Option<Vec<String>>,
+    reference: &Reference,
+) -> Result<(Vec<String>, Vec<String>)> {
+    Ok((
+        country_codes(
+            "filter.countries",
+            &countries.unwrap_or_default(),
+            reference,
+            true,
+        )?,
+        sector_codes(
+            "filter.sectors",
+            &sectors.unwrap_or_default(),
+            reference,
+            true,
+        )?,
+    ))
+}
+
 /// Sector codes that exist, without duplicates, in the order given.
 pub fn sector_codes(
     field: &str,

@@ -437,19 +437,10 @@ impl ContentFilter {
                     .map(|value| domain::one_of(field, value, allowed))
                     .collect()
             };
+        let (countries, sectors) = domain::filter_codes(self.countries, self.sectors, reference)?;
         Ok(ListFilter {
-            countries: domain::country_codes(
-                "filter.countries",
-                &self.countries.unwrap_or_default(),
-                reference,
-                true,
-            )?,
-            sectors: domain::sector_codes(
-                "filter.sectors",
-                &self.sectors.unwrap_or_default(),
-                reference,
-                true,
-            )?,
+            countries,
+            sectors,
             statuses: self.statuses.unwrap_or_default(),
             languages,
             visibility: self.visibility,

@@ -72,6 +72,7 @@ impl SearchFilter {
                 "is required with an amount",
             ));
         }
+        let (countries, sectors) = domain::filter_codes(self.countries, self.sectors, reference)?;
         Ok(search::Request {
             kinds: self
                 .kinds
@@ -79,18 +80,8 @@ impl SearchFilter {
                 .iter()
                 .map(|kind| kind.as_str().to_owned())
                 .collect(),
-            countries: domain::country_codes(
-                "filter.countries",
-                &self.countries.unwrap_or_default(),
-                reference,
-                true,
-            )?,
-            sectors: domain::sector_codes(
-                "filter.sectors",
-                &self.sectors.unwrap_or_default(),
-                reference,
-                true,
-            )?,
+            countries,
+            sectors,
             opportunity_types: self
                 .opportunity_types
                 .unwrap_or_default()
