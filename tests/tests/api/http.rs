@@ -6,16 +6,19 @@ use serde_json::{Value, json};
 use crate::fixtures::{opportunity_input, published_opportunity};
 use crate::harness::{TestApp, spawn_app};
 
-async fn query_count(app: &TestApp) -> u64 {
-    let metrics = app
-        .http
+async fn metrics_text(app: &TestApp) -> String {
+    app.http
         .get(app.url("/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn query_count(app: &TestApp) -> u64 {
+    let metrics = metrics_text(app).await;
     let line = metrics
         .lines()
         .find(|line| line.starts_with("infoharbor_database_queries_total "))
@@ -41,15 +44,7 @@ async fn health_readiness_metrics_and_graphiql_answer() {
     assert_eq!(graphiql.status(), 200);
     assert!(graphiql.text().await.unwrap().contains("graphiql"));
     let _ = app.graphql(None, "{ nope }", json!({})).await;
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&app).await;
     assert!(
         metrics.contains(
             "infoharbor_http_requests_total{method=\"POST\",route=\"/graphql\",status=\"200\"} 1"
