@@ -1,6 +1,7 @@
 //! The caller of one request: anonymous, or a signed-in user with their role and standing.
 
 use crate::error::{Error, Result};
+use crate::service::access::Audience;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -45,11 +46,17 @@ pub struct CallerUser {
     pub in_member_organisation: bool,
     /// A trusted correspondent may publish without review.
     pub trusted: bool,
+    /// The organisation the user belongs to, whatever its standing.
+    pub organisation_id: Option<String>,
 }
 
+/// Who is calling, and what that lets them see: the identity and its [`Audience`], built
+/// together once per request so that every rule reads the same answer.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub user: Option<CallerUser>,
+    /// What the caller may see; see the access module's rule table.
+    pub audience: Audience,
     /// The client's network address, for throttling and the audit log.
     pub client_address: Option<String>,
 }
@@ -57,6 +64,14 @@ pub struct Caller {
 impl Caller {
     pub fn anonymous() -> Self {
         Self::default()
+    }
+
+    pub fn for_user(user: CallerUser) -> Self {
+        Caller {
+            audience: Audience::of(&user),
+            user: Some(user),
+            client_address: None,
+        }
     }
 
     pub fn user_id(&self) -> Option<&str> {
@@ -69,17 +84,6 @@ impl Caller {
 
     pub fn is_secretariat(&self) -> bool {
         self.role() == Some(Role::Secretariat)
-    }
-
-    /// Members in good standing and the secretariat see member-only content and contacts.
-    pub fn sees_members_content(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|user| user.role == Role::Secretariat || user.in_member_organisation)
-    }
-
-    pub fn is(&self, user_id: &str) -> bool {
-        self.user_id() == Some(user_id)
     }
 
     pub fn require_user(&self) -> Result<&CallerUser> {

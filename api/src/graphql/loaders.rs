@@ -1,12 +1,12 @@
 //! DataLoaders: the countries, sectors, tags and translations of many items, and their
-//! authors, each fetched with one query per request instead of one per item.
+//! authors and organisations, each fetched with one query per request instead of one per item.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{
     content_countries, content_sectors, content_status_history, content_tags, content_translations,
-    users,
+    organisations, users,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
@@ -37,6 +37,8 @@ pub struct TagsOf(pub String);
 pub struct TranslationsOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserById(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrganisationById(pub String);
 /// The workflow history of a content item, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub String);
@@ -46,88 +48,69 @@ fn content_ids<K>(keys: &[K], id: impl Fn(&K) -> &String) -> Vec<String> {
 }
 
 /// Groups `(content id, value)` pairs by content id, with an empty list for every key.
-fn grouped<K: Clone + Eq + std::hash::Hash>(
+fn grouped<K: Clone + Eq + std::hash::Hash, V>(
     keys: &[K],
     wrap: impl Fn(String) -> K,
-    pairs: impl IntoIterator<Item = (String, String)>,
-) -> HashMap<K, Vec<String>> {
-    let mut groups: HashMap<K, Vec<String>> =
-        keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+    pairs: impl IntoIterator<Item = (String, V)>,
+) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = keys.iter().map(|key| (key.clone(), Vec::new())).collect();
     for (content_id, value) in pairs {
         groups.entry(wrap(content_id)).or_default().push(value);
     }
     groups
 }
 
-/// A loader of the codes one link table holds for each content item, in code order.
-macro_rules! codes_loader {
-    ($key:ident, $table:ident, $column:ident, $field:ident) => {
+/// A loader of what one table holds for each content item, in `order`, each row mapped by
+/// `value` (a code of a link table, or the whole row).
+macro_rules! per_content_loader {
+    ($key:ident, $table:ident, $order:ident, $value:ty, $map:expr) => {
         impl Loader<$key> for DbLoader {
-            type Value = Vec<String>;
+            type Value = Vec<$value>;
             type Error = DbErr;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<String>>, DbErr> {
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<$value>>, DbErr> {
                 let rows = $table::Entity::find()
                     .filter($table::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-                    .order_by_asc($table::Column::$column)
+                    .order_by_asc($table::Column::$order)
                     .all(&self.connection)
                     .await?;
+                let value: fn($table::Model) -> $value = $map;
                 Ok(grouped(
                     keys,
                     $key,
-                    rows.into_iter().map(|row| (row.content_id, row.$field)),
+                    rows.into_iter().map(|row| (row.content_id.clone(), value(row))),
                 ))
             }
         }
     };
 }
 
-codes_loader!(CountriesOf, content_countries, CountryCode, country_code);
-codes_loader!(SectorsOf, content_sectors, SectorCode, sector_code);
-codes_loader!(TagsOf, content_tags, Tag, tag);
+per_content_loader!(CountriesOf, content_countries, CountryCode, String, |row| row.country_code);
+per_content_loader!(SectorsOf, content_sectors, SectorCode, String, |row| row.sector_code);
+per_content_loader!(TagsOf, content_tags, Tag, String, |row| row.tag);
+per_content_loader!(TranslationsOf, content_translations, Language, content_translations::Model, |row| row);
+per_content_loader!(HistoryOf, content_status_history, Id, content_status_history::Model, |row| row);
 
-/// A loader of the rows one table holds for each content item, in the given order.
-macro_rules! rows_loader {
-    ($key:ident, $table:ident, $order:ident) => {
+/// A loader of rows by their primary key `id`.
+macro_rules! by_id_loader {
+    ($key:ident, $table:ident) => {
         impl Loader<$key> for DbLoader {
-            type Value = Vec<$table::Model>;
+            type Value = $table::Model;
             type Error = DbErr;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, DbErr> {
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $table::Model>, DbErr> {
                 let rows = $table::Entity::find()
-                    .filter($table::Column::ContentId.is_in(content_ids(keys, |key| &key.0)))
-                    .order_by_asc($table::Column::$order)
+                    .filter($table::Column::Id.is_in(content_ids(keys, |key| &key.0)))
                     .all(&self.connection)
                     .await?;
-                let mut groups: HashMap<$key, Self::Value> =
-                    keys.iter().map(|key| (key.clone(), Vec::new())).collect();
-                for row in rows {
-                    groups
-                        .entry($key(row.content_id.clone()))
-                        .or_default()
-                        .push(row);
-                }
-                Ok(groups)
+                Ok(rows
+                    .into_iter()
+                    .map(|row| ($key(row.id.clone()), row))
+                    .collect())
             }
         }
     };
 }
 
-rows_loader!(TranslationsOf, content_translations, Language);
-rows_loader!(HistoryOf, content_status_history, Id);
-
-impl Loader<UserById> for DbLoader {
-    type Value = users::Model;
-    type Error = DbErr;
-
-    async fn load(&self, keys: &[UserById]) -> Result<HashMap<UserById, users::Model>, DbErr> {
-        let rows = users::Entity::find()
-            .filter(users::Column::Id.is_in(content_ids(keys, |key| &key.0)))
-            .all(&self.connection)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (UserById(row.id.clone()), row))
-            .collect())
-    }
-}
+by_id_loader!(UserById, users);
+by_id_loader!(OrganisationById, organisations);

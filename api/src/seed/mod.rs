@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::auth::Role;
-use crate::auth::caller::{Caller, CallerUser};
+use crate::auth::caller::Caller;
 use crate::domain::Amount;
 use crate::service::content::{
     Action, ContentDraft, CoreDraft, DetailsDraft, OpportunityType, Status, TranslationDraft,
@@ -174,15 +174,12 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
         )
         .await
         .map_err(|error| anyhow::anyhow!("failed to create demo user {email}: {error}"))?;
-        callers.push(Caller {
-            client_address: None,
-            user: Some(CallerUser {
-                id: user.id,
-                role: *role,
-                in_member_organisation: organisation.is_some(),
-                trusted: *role == Role::Correspondent,
-            }),
-        });
+        // The same caller a sign-in as this user would give.
+        callers.push(
+            users::caller_for_user(state.db.connection(), user)
+                .await
+                .map_err(|error| anyhow::anyhow!("failed to load demo user {email}: {error}"))?,
+        );
     }
     let secretariat = &callers[0];
     let correspondent = &callers[1];

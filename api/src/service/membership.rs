@@ -74,25 +74,22 @@ impl Application {
     }
 }
 
-/// An organisation the caller may see: the secretariat sees all, a user their own.
+/// An organisation the caller may see (`access::sees_organisation`); `None` otherwise.
 pub async fn get(
     state: &AppState,
     caller: &Caller,
     id: &str,
 ) -> Result<Option<organisations::Model>> {
-    let Some(user) = &caller.user else {
+    let own_organisation = caller
+        .user
+        .as_ref()
+        .and_then(|user| user.organisation_id.as_deref());
+    if !super::access::sees_organisation(&caller.audience, own_organisation, id) {
         return Ok(None);
-    };
-    let organisation = organisations::Entity::find_by_id(id.to_owned())
-        .one(state.db.connection())
-        .await?;
-    if caller.is_secretariat() {
-        return Ok(organisation);
     }
-    let own = super::users::find(state.db.connection(), &user.id)
-        .await?
-        .and_then(|user| user.organisation_id);
-    Ok(organisation.filter(|organisation| own.as_deref() == Some(organisation.id.as_str())))
+    Ok(organisations::Entity::find_by_id(id.to_owned())
+        .one(state.db.connection())
+        .await?)
 }
 
 /// Organisations in `statuses` (all when empty), oldest application first; secretariat only.

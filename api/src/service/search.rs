@@ -465,8 +465,7 @@ pub async fn search(
     caller: &crate::auth::Caller,
     mut request: search::Request,
 ) -> Result<SearchPage> {
-    request.include_members = caller.sees_members_content();
-    request.viewer_id = caller.user_id().map(str::to_owned);
+    crate::service::access::search_scope(&caller.audience, &mut request);
     request.today_days = today_days();
     let has_previous_page = request.after.is_some();
     let service = state.search.clone();
@@ -484,7 +483,7 @@ pub async fn search(
     let ids: Vec<String> = results.hits.iter().map(|hit| hit.id.clone()).collect();
     let rows = content::Entity::find()
         .filter(content::Column::Id.is_in(ids))
-        .filter(super::content::readable_by(caller))
+        .filter(crate::service::access::content_rows(&caller.audience))
         .all(state.db.connection())
         .await?;
     let mut records: HashMap<String, super::content::ContentRecord> =

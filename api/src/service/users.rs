@@ -38,7 +38,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller> {
     caller_for_user(state.db.connection(), user).await
 }
 
-async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) -> Result<Caller> {
+pub async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) -> Result<Caller> {
     let role = Role::parse(&user.role).ok_or_else(|| {
         Error::Internal(anyhow::anyhow!(
             "user {} has unknown role {}",
@@ -55,15 +55,13 @@ async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) 
             }),
         None => false,
     };
-    Ok(Caller {
-        client_address: None,
-        user: Some(CallerUser {
-            id: user.id,
-            role,
-            in_member_organisation,
-            trusted: user.trusted,
-        }),
-    })
+    Ok(Caller::for_user(CallerUser {
+        id: user.id,
+        role,
+        in_member_organisation,
+        trusted: user.trusted,
+        organisation_id: user.organisation_id,
+    }))
 }
 
 /// Signs in with email and password. An unknown email and a wrong password give the same

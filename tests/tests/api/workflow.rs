@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::fixtures::{create_opportunity, opportunity_input, transition};
 use crate::harness::{UserSpec, spawn_app};
 
-const HISTORY: &str = "query($id: ID!) { node(id: $id) { ... on Opportunity { status publishedAt history { fromStatus toStatus reason actor { email } } } } }";
+const HISTORY: &str = "query($id: ID!) { node(id: $id) { ... on Opportunity { status publishedAt history { fromStatus toStatus reason actor { name role organisationName email } } } } }";
 
 #[tokio::test]
 async fn a_draft_is_submitted_rejected_resubmitted_approved_and_archived_with_its_history() {
@@ -69,7 +69,19 @@ async fn a_draft_is_submitted_rejected_resubmitted_approved_and_archived_with_it
         ]
     );
     assert_eq!(history[2]["reason"], "add the source");
-    assert_eq!(history[2]["actor"]["email"], secretariat.email.as_str());
+    // The author sees who rejected it as a public face, never the reviewer's email.
+    assert_eq!(
+        history[2]["actor"],
+        json!({ "name": "Test secretariat", "role": "SECRETARIAT", "organisationName": "Alliance Secretariat", "email": null })
+    );
+    assert_eq!(history[1]["actor"]["email"], correspondent.email.as_str());
+    let seen_by_secretariat = app
+        .ok(Some(&secretariat.token), HISTORY, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen_by_secretariat["node"]["history"][2]["actor"]["email"],
+        secretariat.email.as_str()
+    );
     assert!(
         data["node"]["publishedAt"].is_string(),
         "the publication time is kept after archiving"

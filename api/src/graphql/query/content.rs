@@ -11,7 +11,7 @@ use crate::graphql::types::connection::{
 use crate::graphql::types::content::{Content, Node};
 use crate::graphql::types::user::User;
 use crate::service::content::{self as service, Kind, Order, Page, PageRequest};
-use crate::service::users;
+use crate::service::{access, users};
 
 #[derive(Default)]
 pub struct ContentQuery;
@@ -60,8 +60,7 @@ impl ContentQuery {
                     }))
             }
             (NodeType::User, key) => {
-                // A user is visible to themself and the secretariat.
-                if !(caller.is(&key) || caller.is_secretariat()) {
+                if !access::sees_private_user(&caller.audience, &key) {
                     return Ok(None);
                 }
                 Ok(users::find(state.db.connection(), &key)

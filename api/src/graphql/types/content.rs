@@ -8,17 +8,16 @@ use entities::{
 };
 
 use super::reference::{Country, Sector};
-use super::user::User;
+use super::user::{Person, User};
 use crate::error::Error;
 use crate::graphql::context::{caller, loaders, state};
 use crate::graphql::ids::{NodeType, encode};
-use crate::graphql::loaders::{
-    CountriesOf, HistoryOf, SectorsOf, TagsOf, TranslationsOf, UserById,
-};
+use crate::graphql::loaders::{CountriesOf, HistoryOf, SectorsOf, TagsOf, TranslationsOf};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::reference::primary_subtag;
+use crate::service::access;
 use crate::service::content::{
-    ContentRecord, Details, Kind, OpportunityType, Status, Visibility, contact_visible_to,
+    ContentRecord, Details, Kind, OpportunityType, Status, Visibility,
 };
 
 /// A translation of an item's text into another language.
@@ -64,13 +63,10 @@ impl StatusChange {
     async fn at(&self) -> DateTime {
         self.0.created_at.into()
     }
-    async fn actor(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    /// Who made the change, as a public face (never their email).
+    async fn actor(&self, context: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         match &self.0.actor_id {
-            Some(actor_id) => Ok(loaders(context)?
-                .load_one(UserById(actor_id.clone()))
-                .await
-                .map_err(Error::from)?
-                .map(User)),
+            Some(actor_id) => Person::load(context, actor_id).await,
             None => Ok(None),
         }
     }
@@ -183,30 +179,23 @@ async fn translations_of(
     Ok(rows.into_iter().map(Translation).collect())
 }
 
-/// The author, shown to the secretariat, members and the author: the public sees the item,
-/// not who in the alliance wrote it.
+/// The author's public face, for those `access::sees_author` admits; null for others.
 async fn author_of(
     context: &Context<'_>,
     record: &ContentRecord,
-) -> async_graphql::Result<Option<User>> {
-    let caller = caller(context)?;
-    if !(caller.sees_members_content() || caller.is(&record.core.author_id)) {
+) -> async_graphql::Result<Option<Person>> {
+    if !access::sees_author(&caller(context)?.audience, &record.core.author_id) {
         return Ok(None);
     }
-    Ok(loaders(context)?
-        .load_one(UserById(record.core.author_id.clone()))
-        .await
-        .map_err(Error::from)?
-        .map(User))
+    Person::load(context, &record.core.author_id).await
 }
 
-/// The workflow history, for the secretariat and the author only; null for everyone else.
+/// The workflow history, for those `access::sees_history` admits; null for everyone else.
 async fn history_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Option<Vec<StatusChange>>> {
-    let caller = caller(context)?;
-    if !(caller.is_secretariat() || caller.is(&record.core.author_id)) {
+    if !access::sees_history(&caller(context)?.audience, &record.core.author_id) {
         return Ok(None);
     }
     let rows = loaders(context)?
@@ -278,8 +267,8 @@ macro_rules! content_object {
             async fn source_url(&self) -> Option<String> {
                 self.0.core.source_url.clone()
             }
-            /// Shown to members, the secretariat and the author; null for others.
-            async fn author(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
+            /// Who wrote it, as a public face; shown to members, the secretariat and the author, null for others.
+            async fn author(&self, context: &Context<'_>) -> async_graphql::Result<Option<Person>> {
                 author_of(context, &self.0).await
             }
             /// Every workflow transition; for the secretariat and the author, null for others.
@@ -316,7 +305,7 @@ content_object!(
         }
         /// Null for those not entitled to see it: only members, the secretariat and the author are.
         async fn contact(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-            Ok(if contact_visible_to(caller(context)?, &self.0) { self.1.contact.as_deref() } else { None })
+            Ok(if access::sees_contact(&caller(context)?.audience, &self.0.core.author_id) { self.1.contact.as_deref() } else { None })
         }
     }
 );
@@ -449,7 +438,7 @@ content_object!(
     field(name = "updated_at", ty = "DateTime"),
     field(name = "created_at", ty = "DateTime"),
     field(name = "source_url", ty = "Option<String>"),
-    field(name = "author", ty = "Option<User>"),
+    field(name = "author", ty = "Option<Person>"),
     field(name = "history", ty = "Option<Vec<StatusChange>>")
 )]
 pub enum Content {

@@ -4,10 +4,9 @@ use async_graphql::{Context, ID, Object};
 use entities::{audit_log, organisations};
 
 use super::reference::Country;
-use super::user::User;
-use crate::graphql::context::{loaders, state};
+use super::user::Person;
+use crate::graphql::context::state;
 use crate::graphql::ids::{NodeType, encode};
-use crate::graphql::loaders::UserById;
 use crate::graphql::scalars::DateTime;
 
 /// An organisation of the alliance: an applicant, a member, or a former member. Visible to
@@ -62,13 +61,9 @@ impl Organisation {
         self.0.status_reason.as_deref()
     }
     /// The user who speaks for the organisation.
-    async fn liaison(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn liaison(&self, context: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         match &self.0.liaison_user_id {
-            Some(id) => Ok(loaders(context)?
-                .load_one(UserById(id.clone()))
-                .await
-                .map_err(crate::error::Error::from)?
-                .map(User)),
+            Some(id) => Person::load(context, id).await,
             None => Ok(None),
         }
     }
@@ -89,13 +84,9 @@ impl AuditEntry {
     async fn action(&self) -> &str {
         &self.0.action
     }
-    async fn actor(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn actor(&self, context: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         match &self.0.actor_id {
-            Some(id) => Ok(loaders(context)?
-                .load_one(UserById(id.clone()))
-                .await
-                .map_err(crate::error::Error::from)?
-                .map(User)),
+            Some(id) => Person::load(context, id).await,
             None => Ok(None),
         }
     }

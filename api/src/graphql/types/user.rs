@@ -1,10 +1,15 @@
-//! Users as the schema shows them.
+//! Users as the schema shows them: `User` with its private side, for the user themself and
+//! the secretariat, and `Person`, the public face everyone else sees of an author or an actor.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use entities::users;
 
 use crate::auth::Role as DomainRole;
+use crate::error::Error;
+use crate::graphql::context::{caller, loaders};
 use crate::graphql::ids::{NodeType, encode};
+use crate::graphql::loaders::{OrganisationById, UserById};
+use crate::service::access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 #[graphql(name = "Role")]
@@ -28,6 +33,14 @@ impl From<DomainRole> for Role {
     }
 }
 
+fn role_of(user: &users::Model) -> Role {
+    DomainRole::parse(&user.role)
+        .map(Role::from)
+        .unwrap_or(Role::User)
+}
+
+/// A user with their private side. Only built where `access::sees_private_user` admits the
+/// caller: `me`, `node` and the secretariat's user management.
 pub struct User(pub users::Model);
 
 #[Object]
@@ -45,9 +58,7 @@ impl User {
     }
 
     async fn role(&self) -> Role {
-        DomainRole::parse(&self.0.role)
-            .map(Role::from)
-            .unwrap_or(Role::User)
+        role_of(&self.0)
     }
 
     /// A correspondent may publish without review.
@@ -60,11 +71,11 @@ impl User {
         &self,
         context: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Option<super::organisation::Organisation>> {
-        let caller = crate::graphql::context::caller(context)?;
+        let caller = caller(context)?;
         let Some(organisation_id) = &self.0.organisation_id else {
             return Ok(None);
         };
-        if !(caller.is(&self.0.id) || caller.is_secretariat()) {
+        if !access::sees_private_user(&caller.audience, &self.0.id) {
             return Ok(None);
         }
         let state = crate::graphql::context::state(context)?;
@@ -73,5 +84,59 @@ impl User {
                 .await?
                 .map(super::organisation::Organisation),
         )
+    }
+}
+
+/// Another person as the caller may see them: a public face (name, role, organisation name)
+/// for everyone, and the email only for that person and the secretariat.
+pub struct Person(users::Model);
+
+impl Person {
+    pub async fn load(
+        context: &Context<'_>,
+        user_id: &str,
+    ) -> async_graphql::Result<Option<Person>> {
+        Ok(loaders(context)?
+            .load_one(UserById(user_id.to_owned()))
+            .await
+            .map_err(Error::from)?
+            .map(Person))
+    }
+}
+
+#[Object]
+impl Person {
+    /// The user's id; `node` answers it only for the user themself and the secretariat.
+    async fn id(&self) -> ID {
+        encode(NodeType::User, &self.0.id)
+    }
+
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    async fn role(&self) -> Role {
+        role_of(&self.0)
+    }
+
+    /// Only for the person themself and the secretariat; null for everyone else.
+    async fn email(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let audience = &caller(context)?.audience;
+        Ok(access::sees_private_user(audience, &self.0.id).then_some(self.0.email.as_str()))
+    }
+
+    /// The name of the organisation the person belongs to.
+    async fn organisation_name(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        let Some(organisation_id) = &self.0.organisation_id else {
+            return Ok(None);
+        };
+        Ok(loaders(context)?
+            .load_one(OrganisationById(organisation_id.clone()))
+            .await
+            .map_err(Error::from)?
+            .map(|organisation| organisation.name))
     }
 }

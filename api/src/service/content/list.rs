@@ -14,9 +14,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::read::{load_records, readable_by};
+use super::read::load_records;
 use super::types::{ContentRecord, Details, Kind, OpportunityType, Status, Visibility};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
+use crate::service::access;
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 
@@ -293,8 +294,9 @@ fn filtered(
     if let Some(relation) = details_join(kind) {
         query = query.join(JoinType::InnerJoin, relation);
     }
-    let staff = matches!(caller.role(), Some(Role::Secretariat | Role::Correspondent));
-    let statuses: Vec<&str> = if staff && !filter.statuses.is_empty() {
+    let statuses: Vec<&str> = if access::may_filter_by_status(&caller.audience)
+        && !filter.statuses.is_empty()
+    {
         filter
             .statuses
             .iter()
@@ -304,7 +306,7 @@ fn filtered(
         vec![Status::Published.as_str()]
     };
     query = query
-        .filter(readable_by(caller))
+        .filter(access::content_rows(&caller.audience))
         .filter(content::Column::Status.is_in(statuses));
     if filter.mine {
         let user = caller.require_user()?;

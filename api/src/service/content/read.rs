@@ -6,31 +6,12 @@ use entities::{
     content, content_countries, content_sectors, event_details, opportunity_details,
     policy_details, research_details,
 };
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::types::{ContentRecord, Details, Kind, Status, Visibility};
+use super::types::{ContentRecord, Details, Kind};
 use crate::auth::Caller;
 use crate::error::Result;
-
-/// The rows `caller` may read: published PUBLIC content for everyone, published MEMBERS content
-/// for members, their own content in any status for authors, everything for the secretariat.
-/// Every read path filters with this, in the query, so that lists, counts and lookups agree.
-pub fn readable_by(caller: &Caller) -> Condition {
-    if caller.is_secretariat() {
-        return Condition::all();
-    }
-    let mut published =
-        Condition::all().add(content::Column::Status.eq(Status::Published.as_str()));
-    if !caller.sees_members_content() {
-        published = published.add(content::Column::Visibility.eq(Visibility::Public.as_str()));
-    }
-    match caller.user_id() {
-        Some(user_id) => Condition::any()
-            .add(published)
-            .add(content::Column::AuthorId.eq(user_id)),
-        None => published,
-    }
-}
+use crate::service::access;
 
 /// One item by id, if it exists and `caller` may read it; `None` otherwise, without saying
 /// which of the two.
@@ -40,7 +21,7 @@ pub async fn get(
     id: &str,
 ) -> Result<Option<ContentRecord>> {
     let row = content::Entity::find_by_id(id.to_owned())
-        .filter(readable_by(caller))
+        .filter(access::content_rows(&caller.audience))
         .one(connection)
         .await?;
     match row {

@@ -11,7 +11,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::draft::{ContentDraft, DetailsDraft};
 use super::read::{get, load_records};
-use super::rules::{Action, Scope, check_may_edit, check_may_write, check_transition};
+use crate::service::access::workflow::{
+    Action, Scope, check_may_edit, check_may_write, check_transition,
+};
 use super::types::{ContentRecord, Kind, Status};
 use crate::auth::{Caller, Role};
 use crate::error::{Error, Result};

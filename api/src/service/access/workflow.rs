@@ -3,7 +3,7 @@
 use entities::{correspondent_countries, correspondent_regions, correspondent_sectors};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::types::{ContentRecord, Status};
+use crate::service::content::{ContentRecord, Status};
 use crate::auth::caller::CallerUser;
 use crate::auth::{Caller, Role};
 use crate::error::{Error, Result};
@@ -207,9 +207,4 @@ impl Scope {
         }
         Ok(())
     }
-}
-
-/// An opportunity's contact is for members, the secretariat and its author.
-pub fn contact_visible_to(caller: &Caller, record: &ContentRecord) -> bool {
-    caller.sees_members_content() || caller.is(&record.core.author_id)
 }
