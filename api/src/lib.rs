@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod kinds;
 pub mod metrics;
 pub mod reference;
 pub mod seed;

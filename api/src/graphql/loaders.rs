@@ -78,18 +78,34 @@ macro_rules! per_content_loader {
                 Ok(grouped(
                     keys,
                     $key,
-                    rows.into_iter().map(|row| (row.content_id.clone(), value(row))),
+                    rows.into_iter()
+                        .map(|row| (row.content_id.clone(), value(row))),
                 ))
             }
         }
     };
 }
 
-per_content_loader!(CountriesOf, content_countries, CountryCode, String, |row| row.country_code);
-per_content_loader!(SectorsOf, content_sectors, SectorCode, String, |row| row.sector_code);
+per_content_loader!(CountriesOf, content_countries, CountryCode, String, |row| {
+    row.country_code
+});
+per_content_loader!(SectorsOf, content_sectors, SectorCode, String, |row| row
+    .sector_code);
 per_content_loader!(TagsOf, content_tags, Tag, String, |row| row.tag);
-per_content_loader!(TranslationsOf, content_translations, Language, content_translations::Model, |row| row);
-per_content_loader!(HistoryOf, content_status_history, Id, content_status_history::Model, |row| row);
+per_content_loader!(
+    TranslationsOf,
+    content_translations,
+    Language,
+    content_translations::Model,
+    |row| row
+);
+per_content_loader!(
+    HistoryOf,
+    content_status_history,
+    Id,
+    content_status_history::Model,
+    |row| row
+);
 
 /// A loader of rows by their primary key `id`.
 macro_rules! by_id_loader {

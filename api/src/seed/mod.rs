@@ -9,9 +9,14 @@ use serde::Deserialize;
 
 use crate::auth::Role;
 use crate::auth::caller::Caller;
-use crate::domain::Amount;
+use crate::graphql::scalars::{Date, DateTime};
+use crate::kinds::event::EventInput;
+use crate::kinds::opportunity::OpportunityInput;
+use crate::kinds::policy::PolicyInput;
+use crate::kinds::research::ResearchResultInput;
+use crate::reference::Reference;
 use crate::service::content::{
-    Action, ContentDraft, CoreDraft, DetailsDraft, OpportunityType, Status, TranslationDraft,
+    Action, ContentDraft, ContentInput, OpportunityType, Purpose, Status, TranslationInput,
     Visibility, create_with_seed_key, transition,
 };
 use crate::service::users::{self, NewUser};
@@ -229,7 +234,8 @@ async fn seed_item(
 ) -> anyhow::Result<()> {
     let key = item.key.clone();
     let status = Status::parse(&item.status).with_context(|| format!("{key}: unknown status"))?;
-    let draft = draft_of(item).with_context(|| format!("{key}: invalid demo item"))?;
+    let draft =
+        draft_of(item, &state.reference).with_context(|| format!("{key}: invalid demo item"))?;
     let fail = |error: crate::error::Error| anyhow::anyhow!("{key}: {error}");
     let record = create_with_seed_key(state, author, draft, Some(key.clone()))
         .await
@@ -265,45 +271,71 @@ async fn seed_item(
     Ok(())
 }
 
-fn draft_of(item: DemoItem) -> anyhow::Result<ContentDraft> {
+/// The demo items were written before today: events and deadlines that lie in the past now
+/// (the demo shows expired opportunities and past events) were in the future then. Validation
+/// judges "not in the past" against this moment, like any write against its own.
+const DEMO_WRITTEN_DAYS_AGO: i64 = 120;
+
+/// Validates a demo item through the same inputs and rules as the API.
+fn draft_of(item: DemoItem, reference: &Reference) -> anyhow::Result<ContentDraft> {
     let today = Utc::now();
-    let details = match (item.opportunity, item.policy, item.research, item.event) {
-        (Some(opportunity), None, None, None) => DetailsDraft::Opportunity {
-            opportunity_type: OpportunityType::parse(&opportunity.opportunity_type)
-                .context("unknown opportunity type")?,
-            amount_min: opportunity
-                .amount_min
-                .as_deref()
-                .map(|amount| Amount::parse("amountMin", amount))
-                .transpose()
-                .map_err(|error| anyhow::anyhow!("{error}"))?,
-            amount_max: opportunity
-                .amount_max
-                .as_deref()
-                .map(|amount| Amount::parse("amountMax", amount))
-                .transpose()
-                .map_err(|error| anyhow::anyhow!("{error}"))?,
+    let purpose = Purpose::Create {
+        now: today - Duration::days(DEMO_WRITTEN_DAYS_AGO),
+    };
+    let content = ContentInput {
+        title: item.title,
+        summary: item.summary,
+        body: item.body,
+        language: item.language,
+        countries: item.countries,
+        sectors: item.sectors,
+        tags: Some(item.tags),
+        visibility: Some(Visibility::parse(&item.visibility).context("unknown visibility")?),
+        translations: Some(
+            item.translations
+                .into_iter()
+                .map(|translation| TranslationInput {
+                    language: translation.language,
+                    title: translation.title,
+                    summary: translation.summary,
+                    body: translation.body,
+                })
+                .collect(),
+        ),
+        source_url: None,
+    };
+    let validated = match (item.opportunity, item.policy, item.research, item.event) {
+        (Some(opportunity), None, None, None) => OpportunityInput {
+            content,
+            opportunity_type: OpportunityType::from_input("type", &opportunity.opportunity_type)?,
+            amount_min: opportunity.amount_min,
+            amount_max: opportunity.amount_max,
             currency: opportunity.currency,
             stage: opportunity.stage,
             deadline: opportunity
                 .deadline_days
-                .map(|days| (today + Duration::days(days)).date_naive()),
+                .map(|days| Date((today + Duration::days(days)).date_naive())),
             contact: opportunity.contact,
-        },
-        (None, Some(policy), None, None) => DetailsDraft::Policy {
+        }
+        .validate(reference, purpose),
+        (None, Some(policy), None, None) => PolicyInput {
+            content,
             issuing_authority: policy.issuing_authority,
-            jurisdiction: policy.jurisdiction,
             policy_type: policy.policy_type,
+            jurisdiction: policy.jurisdiction,
             document_number: policy.document_number,
-            effective_date: policy.effective_date,
-        },
-        (None, None, Some(research), None) => DetailsDraft::Research {
+            effective_date: policy.effective_date.map(Date),
+        }
+        .validate(reference),
+        (None, None, Some(research), None) => ResearchResultInput {
+            content,
             institutions: research.institutions,
             authors: research.authors,
             readiness_level: research.readiness_level,
             ip_status: research.ip_status,
             open_to_commercialisation: research.open_to_commercialisation,
-        },
+        }
+        .validate(reference),
         (None, None, None, Some(event)) => {
             // Whole hours from the next midnight, so seeding twice a day gives the same times.
             let midnight = today
@@ -312,43 +344,23 @@ fn draft_of(item: DemoItem) -> anyhow::Result<ContentDraft> {
                 .context("a valid time")?
                 .and_utc();
             let starts_at = midnight + Duration::days(event.starts_in_days);
-            DetailsDraft::Event {
+            let hours = event.duration_hours.unwrap_or(8).max(1);
+            EventInput {
+                content,
                 event_type: event.event_type,
-                starts_at,
-                ends_at: starts_at + Duration::hours(event.duration_hours.unwrap_or(8).max(1)),
-                time_zone: event.time_zone.unwrap_or_else(|| "UTC".to_owned()),
+                starts_at: DateTime(starts_at),
+                ends_at: DateTime(starts_at + Duration::hours(hours)),
                 city: event.city,
+                capacity: event.capacity,
+                time_zone: event.time_zone,
                 country: event.country,
                 online: event.online,
                 venue: event.venue,
-                registration_deadline: Some(starts_at - Duration::days(2)),
-                capacity: event.capacity,
+                registration_deadline: Some(DateTime(starts_at - Duration::days(2))),
             }
+            .validate(reference, purpose)
         }
         _ => anyhow::bail!("an item needs exactly one of opportunity, policy, research or event"),
     };
-    Ok(ContentDraft {
-        core: CoreDraft {
-            title: item.title,
-            summary: item.summary,
-            body: item.body,
-            language: item.language,
-            countries: item.countries,
-            sectors: item.sectors,
-            tags: item.tags,
-            visibility: Visibility::parse(&item.visibility).context("unknown visibility")?,
-            translations: item
-                .translations
-                .into_iter()
-                .map(|translation| TranslationDraft {
-                    language: translation.language,
-                    title: translation.title,
-                    summary: translation.summary,
-                    body: translation.body,
-                })
-                .collect(),
-            source_url: None,
-        },
-        details,
-    })
+    validated.map_err(|error| anyhow::anyhow!("{error}"))
 }

@@ -13,14 +13,28 @@ use super::content::write::now;
 use crate::auth::Caller;
 use crate::domain;
 use crate::error::{Error, Result};
+use crate::service::content::types::stored_enum;
 use crate::state::AppState;
 
-pub const APPLIED: &str = "APPLIED";
-pub const UNDER_COUNCIL_REVIEW: &str = "UNDER_COUNCIL_REVIEW";
-pub const MEMBER: &str = super::users::ORGANISATION_IN_GOOD_STANDING;
-pub const DECLINED: &str = "DECLINED";
-pub const WITHDRAWN: &str = "WITHDRAWN";
-pub const EXPELLED: &str = "EXPELLED";
+stored_enum!(
+    /// Where an organisation stands in the membership lifecycle; only MEMBER is in good
+    /// standing.
+    MembershipStatus {
+        Applied => "APPLIED",
+        UnderCouncilReview => "UNDER_COUNCIL_REVIEW",
+        Member => "MEMBER",
+        Declined => "DECLINED",
+        Withdrawn => "WITHDRAWN",
+        Expelled => "EXPELLED",
+    }
+);
+
+stored_enum!(
+    /// A member's rank in the alliance (charter art. 18).
+    MembershipTier { CouncilMember => "COUNCIL_MEMBER", ViceChair => "VICE_CHAIR", Chair => "CHAIR" }
+);
+
+use MembershipStatus::{Applied, Declined, Expelled, Member, UnderCouncilReview, Withdrawn};
 
 pub const ORGANISATION_TYPES: &[&str] = &[
     "ENTERPRISE",
@@ -29,7 +43,6 @@ pub const ORGANISATION_TYPES: &[&str] = &[
     "UNIVERSITY",
     "RESEARCH_INSTITUTE",
 ];
-pub const TIERS: &[&str] = &["COUNCIL_MEMBER", "VICE_CHAIR", "CHAIR"];
 
 /// An application as the applicant writes it, validated.
 pub struct Application {
@@ -96,12 +109,15 @@ pub async fn get(
 pub async fn list(
     state: &AppState,
     caller: &Caller,
-    statuses: Vec<String>,
+    statuses: Vec<MembershipStatus>,
 ) -> Result<Vec<organisations::Model>> {
     caller.require_secretariat()?;
     let mut query = organisations::Entity::find().order_by_asc(organisations::Column::CreatedAt);
     if !statuses.is_empty() {
-        query = query.filter(organisations::Column::MembershipStatus.is_in(statuses));
+        query = query.filter(
+            organisations::Column::MembershipStatus
+                .is_in(statuses.iter().map(|status| status.as_str())),
+        );
     }
     Ok(query.all(state.db.connection()).await?)
 }
@@ -137,7 +153,7 @@ pub async fn apply(
         name: Set(application.name),
         country_code: Set(Some(application.country)),
         org_type: Set(application.organisation_type),
-        membership_status: Set(APPLIED.to_owned()),
+        membership_status: Set(Applied.as_str().to_owned()),
         tier: Set(None),
         created_at: Set(now()),
         description: Set(Some(application.description)),
@@ -177,9 +193,9 @@ pub async fn apply(
 
 /// A change of membership status, guarded by the status it starts from.
 struct Step<'a> {
-    from: &'a [&'a str],
-    to: &'a str,
-    tier: Option<String>,
+    from: &'a [MembershipStatus],
+    to: MembershipStatus,
+    tier: Option<MembershipTier>,
     certificate_number: Option<String>,
     reason: Option<String>,
     what: String,
@@ -196,25 +212,30 @@ async fn step(
         .one(connection)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
-    if !step.from.contains(&organisation.membership_status.as_str()) {
+    let current = MembershipStatus::parse(&organisation.membership_status);
+    if !current.is_some_and(|current| step.from.contains(&current)) {
+        let allowed: Vec<&str> = step.from.iter().map(|status| status.as_str()).collect();
         return Err(Error::conflict(format!(
             "the organisation is {}; this needs it to be {}",
             organisation.membership_status,
-            step.from.join(" or ")
+            allowed.join(" or ")
         )));
     }
     let transaction = state.db.begin_write().await?;
     let mut update = organisations::Entity::update_many()
         .col_expr(
             organisations::Column::MembershipStatus,
-            Expr::value(step.to),
+            Expr::value(step.to.as_str()),
         )
         .col_expr(
             organisations::Column::StatusReason,
             Expr::value(step.reason.clone()),
         );
     if step.tier.is_some() {
-        update = update.col_expr(organisations::Column::Tier, Expr::value(step.tier.clone()));
+        update = update.col_expr(
+            organisations::Column::Tier,
+            Expr::value(step.tier.map(|tier| tier.as_str())),
+        );
     }
     if step.certificate_number.is_some() {
         update = update.col_expr(
@@ -235,11 +256,15 @@ async fn step(
     let detail = match &step.reason {
         Some(reason) => format!(
             "{}: {} → {} ({reason})",
-            step.what, organisation.membership_status, step.to
+            step.what,
+            organisation.membership_status,
+            step.to.as_str()
         ),
         None => format!(
             "{}: {} → {}",
-            step.what, organisation.membership_status, step.to
+            step.what,
+            organisation.membership_status,
+            step.to.as_str()
         ),
     };
     audit::record(
@@ -279,16 +304,16 @@ pub async fn review(
         ));
     }
     let to = if recommend {
-        UNDER_COUNCIL_REVIEW
+        UnderCouncilReview
     } else {
-        DECLINED
+        Declined
     };
     step(
         state,
         caller,
         id,
         Step {
-            from: &[APPLIED],
+            from: &[Applied],
             to,
             tier: None,
             certificate_number: None,
@@ -307,7 +332,7 @@ pub async fn decide(
     id: &str,
     approve: bool,
     certificate_number: Option<String>,
-    tier: Option<String>,
+    tier: Option<MembershipTier>,
     reason: Option<String>,
 ) -> Result<organisations::Model> {
     caller.require_secretariat()?;
@@ -318,14 +343,14 @@ pub async fn decide(
             certificate_number.as_deref().unwrap_or_default(),
             100,
         )?;
-        let tier = domain::one_of("tier", tier.as_deref().unwrap_or("COUNCIL_MEMBER"), TIERS)?;
+        let tier = tier.unwrap_or(MembershipTier::CouncilMember);
         step(
             state,
             caller,
             id,
             Step {
-                from: &[UNDER_COUNCIL_REVIEW],
-                to: MEMBER,
+                from: &[UnderCouncilReview],
+                to: Member,
                 tier: Some(tier),
                 certificate_number: Some(certificate_number),
                 reason,
@@ -345,8 +370,8 @@ pub async fn decide(
             caller,
             id,
             Step {
-                from: &[UNDER_COUNCIL_REVIEW],
-                to: DECLINED,
+                from: &[UnderCouncilReview],
+                to: Declined,
                 tier: None,
                 certificate_number: None,
                 reason,
@@ -361,21 +386,20 @@ pub async fn set_tier(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    tier: &str,
+    tier: MembershipTier,
 ) -> Result<organisations::Model> {
     caller.require_secretariat()?;
-    let tier = domain::one_of("tier", tier, TIERS)?;
     step(
         state,
         caller,
         id,
         Step {
-            from: &[MEMBER],
-            to: MEMBER,
-            tier: Some(tier.clone()),
+            from: &[Member],
+            to: Member,
+            tier: Some(tier),
             certificate_number: None,
             reason: None,
-            what: format!("tier set to {tier}"),
+            what: format!("tier set to {}", tier.as_str()),
         },
     )
     .await
@@ -405,8 +429,8 @@ pub async fn withdraw(
         caller,
         id,
         Step {
-            from: &[MEMBER, APPLIED, UNDER_COUNCIL_REVIEW],
-            to: WITHDRAWN,
+            from: &[Member, Applied, UnderCouncilReview],
+            to: Withdrawn,
             tier: None,
             certificate_number: None,
             reason,
@@ -430,8 +454,8 @@ pub async fn expel(
         caller,
         id,
         Step {
-            from: &[MEMBER],
-            to: EXPELLED,
+            from: &[Member],
+            to: Expelled,
             tier: None,
             certificate_number: None,
             reason: Some(reason),

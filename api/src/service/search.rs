@@ -12,15 +12,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entities::{
     change_log, content, content_countries, content_sectors, content_tags, content_translations,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use search::{Change, Document, Indexer, OpenState, SearchIndex, Text};
 
-use super::content::{Details, Status, load_records};
-use crate::domain::Amount;
+use super::content::{Status, load_records};
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 use crate::state::AppState;
@@ -126,6 +125,10 @@ pub async fn sync(state: &AppState, ids: &[String], seq: i64) {
     }
     let outcome = async {
         let changes = changes_for(state.db.connection(), &state.reference, ids).await?;
+        if changes.is_empty() {
+            // A draft that was never published is not in the index: nothing to commit.
+            return Ok(());
+        }
         indexer
             .apply(changes, Some(seq))
             .await
@@ -200,6 +203,10 @@ pub async fn replay(state: &AppState, after_seq: i64) -> Result<i64> {
     ids.sort();
     ids.dedup();
     let changes = changes_for(state.db.connection(), &state.reference, &ids).await?;
+    if changes.is_empty() {
+        state.search.remember(pending.iter().map(|row| row.seq));
+        return Ok(newest.max(after_seq));
+    }
     indexer
         .apply(changes, Some(newest))
         .await
@@ -293,10 +300,17 @@ pub async fn changes_for(
     let (published, unpublished): (Vec<content::Model>, Vec<content::Model>) = rows
         .into_iter()
         .partition(|row| row.status == Status::Published.as_str());
-    deleted.extend(unpublished.into_iter().map(|row| Change::Delete {
-        id: row.id,
-        version: row.updated_at.timestamp_micros(),
-    }));
+    // Only what was once published can be in the index; a draft that never was costs no
+    // index commit.
+    deleted.extend(
+        unpublished
+            .into_iter()
+            .filter(|row| row.published_at.is_some())
+            .map(|row| Change::Delete {
+                id: row.id,
+                version: row.updated_at.timestamp_micros(),
+            }),
+    );
     let mut changes: Vec<Change> = documents_for(connection, reference, published)
         .await?
         .into_iter()
@@ -315,12 +329,8 @@ fn by_content<V>(pairs: impl IntoIterator<Item = (String, V)>) -> HashMap<String
     groups
 }
 
-fn days_since_epoch(date: NaiveDate) -> i64 {
-    date.signed_duration_since(NaiveDate::default()).num_days()
-}
-
 pub fn today_days() -> i64 {
-    days_since_epoch(Utc::now().date_naive())
+    crate::kinds::days_since_epoch(Utc::now().date_naive())
 }
 
 async fn documents_for(
@@ -422,28 +432,7 @@ async fn documents_for(
                 amount_max: None,
                 starts_at_micros: None,
             };
-            match &record.details {
-                Details::Opportunity(details) => {
-                    document.opportunity_type = Some(details.opportunity_type.clone());
-                    document.currency = details.currency.clone();
-                    document.deadline_days = details.deadline.map(days_since_epoch);
-                    let scaled = |amount: &Option<String>| {
-                        amount
-                            .as_deref()
-                            .and_then(|text| Amount::parse("amount", text).ok())
-                            .map(|amount| amount.ten_thousandths())
-                    };
-                    document.amount_min = scaled(&details.amount_min);
-                    document.amount_max = scaled(&details.amount_max).or(document.amount_min);
-                    if document.amount_min.is_none() && document.amount_max.is_some() {
-                        document.amount_min = Some(0);
-                    }
-                }
-                Details::Event(details) => {
-                    document.starts_at_micros = Some(details.starts_at.timestamp_micros())
-                }
-                Details::Policy(_) | Details::Research(_) => {}
-            }
+            record.index_details(&mut document);
             document
         })
         .collect())

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Subject};
 use super::content::write::now;
+use super::membership::MembershipStatus;
 use crate::auth::caller::CallerUser;
 use crate::auth::{Caller, Role, password};
 use crate::domain;
@@ -19,8 +20,6 @@ use crate::state::AppState;
 
 /// How long a refresh token lasts if unused.
 const REFRESH_TOKEN_DAYS: i64 = 30;
-
-pub const ORGANISATION_IN_GOOD_STANDING: &str = "MEMBER";
 
 pub struct Tokens {
     pub access_token: String,
@@ -38,7 +37,10 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller> {
     caller_for_user(state.db.connection(), user).await
 }
 
-pub async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Model) -> Result<Caller> {
+pub async fn caller_for_user(
+    connection: &impl ConnectionTrait,
+    user: users::Model,
+) -> Result<Caller> {
     let role = Role::parse(&user.role).ok_or_else(|| {
         Error::Internal(anyhow::anyhow!(
             "user {} has unknown role {}",
@@ -51,7 +53,7 @@ pub async fn caller_for_user(connection: &impl ConnectionTrait, user: users::Mod
             .one(connection)
             .await?
             .is_some_and(|organisation| {
-                organisation.membership_status == ORGANISATION_IN_GOOD_STANDING
+                organisation.membership_status == MembershipStatus::Member.as_str()
             }),
         None => false,
     };
@@ -607,7 +609,7 @@ async fn find_or_create_organisation(
         name: Set(name),
         country_code: Set(None),
         org_type: Set("ENTERPRISE".to_owned()),
-        membership_status: Set(ORGANISATION_IN_GOOD_STANDING.to_owned()),
+        membership_status: Set(MembershipStatus::Member.as_str().to_owned()),
         tier: Set(None),
         created_at: Set(now()),
         ..Default::default()

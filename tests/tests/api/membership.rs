@@ -94,7 +94,7 @@ async fn an_organisation_applies_is_reviewed_admitted_and_expelled_with_access_f
     let queue = app
         .ok(
             Some(&secretariat.token),
-            "{ organisations(statuses: [\"APPLIED\"]) { name } }",
+            "{ organisations(statuses: [APPLIED]) { name } }",
             json!({}),
         )
         .await;
@@ -114,7 +114,7 @@ async fn an_organisation_applies_is_reviewed_admitted_and_expelled_with_access_f
         "UNDER_COUNCIL_REVIEW"
     );
 
-    let decide = "mutation($id: ID!) { decideMembership(organisationId: $id, approve: true, certificateNumber: \"CADEA-2026-0042\", tier: \"vice_chair\") { membershipStatus tier certificateNumber } }";
+    let decide = "mutation($id: ID!) { decideMembership(organisationId: $id, approve: true, certificateNumber: \"CADEA-2026-0042\", tier: VICE_CHAIR) { membershipStatus tier certificateNumber } }";
     let decided = app
         .ok(
             Some(&secretariat.token),

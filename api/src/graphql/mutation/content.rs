@@ -5,12 +5,13 @@ use async_graphql::{Context, ID, Object};
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::ids;
-use crate::graphql::inputs::{
-    EventInput, OpportunityInput, PolicyInput, Purpose, ResearchResultInput,
-};
 use crate::graphql::types::content::{Content, Event, Opportunity, Policy, ResearchResult};
+use crate::kinds::event::EventInput;
+use crate::kinds::opportunity::OpportunityInput;
+use crate::kinds::policy::PolicyInput;
+use crate::kinds::research::ResearchResultInput;
 use crate::service::content::{
-    self as service, Action, ContentDraft, ContentRecord, Details, Kind,
+    self as service, Action, ContentDraft, ContentRecord, Details, Kind, Purpose,
 };
 
 #[derive(Default)]
@@ -74,7 +75,7 @@ impl ContentMutation {
         context: &Context<'_>,
         input: OpportunityInput,
     ) -> async_graphql::Result<Opportunity> {
-        let draft = input.validate(&state(context)?.reference, Purpose::Create)?;
+        let draft = input.validate(&state(context)?.reference, Purpose::create_now())?;
         as_kind!(create(context, draft).await?, Opportunity, Opportunity)
     }
 
@@ -144,7 +145,7 @@ impl ContentMutation {
         context: &Context<'_>,
         input: EventInput,
     ) -> async_graphql::Result<Event> {
-        let draft = input.validate(&state(context)?.reference, Purpose::Create)?;
+        let draft = input.validate(&state(context)?.reference, Purpose::create_now())?;
         as_kind!(create(context, draft).await?, Event, Event)
     }
 

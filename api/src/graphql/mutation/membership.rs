@@ -8,7 +8,7 @@ use crate::graphql::context::{caller, state};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::types::organisation::Organisation;
 use crate::graphql::types::user::{Role, User};
-use crate::service::membership::{self, Application};
+use crate::service::membership::{self, Application, MembershipTier};
 use crate::service::users;
 
 #[derive(InputObject)]
@@ -83,7 +83,7 @@ impl MembershipMutation {
         organisation_id: ID,
         approve: bool,
         certificate_number: Option<String>,
-        tier: Option<String>,
+        tier: Option<MembershipTier>,
         reason: Option<String>,
     ) -> async_graphql::Result<Organisation> {
         let id = key("organisationId", &organisation_id, NodeType::Organisation)?;
@@ -106,11 +106,11 @@ impl MembershipMutation {
         &self,
         context: &Context<'_>,
         organisation_id: ID,
-        tier: String,
+        tier: MembershipTier,
     ) -> async_graphql::Result<Organisation> {
         let id = key("organisationId", &organisation_id, NodeType::Organisation)?;
         Ok(Organisation(
-            membership::set_tier(state(context)?, caller(context)?, &id, &tier).await?,
+            membership::set_tier(state(context)?, caller(context)?, &id, tier).await?,
         ))
     }
 

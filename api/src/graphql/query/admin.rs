@@ -5,6 +5,7 @@ use async_graphql::{Context, Object};
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::types::organisation::{AuditEntry, Organisation};
+use crate::service::membership::MembershipStatus;
 use crate::service::{audit, membership};
 
 #[derive(Default)]
@@ -17,7 +18,7 @@ impl AdminQuery {
     async fn organisations(
         &self,
         context: &Context<'_>,
-        statuses: Option<Vec<String>>,
+        statuses: Option<Vec<MembershipStatus>>,
     ) -> async_graphql::Result<Vec<Organisation>> {
         let organisations = membership::list(
             state(context)?,

@@ -2,23 +2,17 @@
 //! small companion types.
 
 use async_graphql::{Context, ID, Interface, Object, SimpleObject};
-use entities::{
-    content_status_history, content_translations, event_details, opportunity_details,
-    policy_details, research_details,
-};
+use entities::{content_status_history, content_translations};
 
 use super::reference::{Country, Sector};
 use super::user::{Person, User};
 use crate::error::Error;
 use crate::graphql::context::{caller, loaders, state};
-use crate::graphql::ids::{NodeType, encode};
 use crate::graphql::loaders::{CountriesOf, HistoryOf, SectorsOf, TagsOf, TranslationsOf};
-use crate::graphql::scalars::{Date, DateTime};
+use crate::graphql::scalars::DateTime;
 use crate::reference::primary_subtag;
 use crate::service::access;
-use crate::service::content::{
-    ContentRecord, Details, Kind, OpportunityType, Status, Visibility,
-};
+use crate::service::content::{ContentRecord, Details, Kind, Status, Visibility};
 
 /// A translation of an item's text into another language.
 pub struct Translation(pub content_translations::Model);
@@ -73,14 +67,14 @@ impl StatusChange {
 }
 
 #[derive(Clone, Copy)]
-enum TextField {
+pub(crate) enum TextField {
     Title,
     Summary,
     Body,
 }
 
 /// The field in `lang` when a translation into it exists, else the original.
-async fn localized(
+pub(crate) async fn localized(
     context: &Context<'_>,
     record: &ContentRecord,
     lang: Option<String>,
@@ -120,7 +114,7 @@ async fn localized(
     })
 }
 
-async fn countries_of(
+pub(crate) async fn countries_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Vec<Country>> {
@@ -138,7 +132,7 @@ async fn countries_of(
         .collect())
 }
 
-async fn sectors_of(
+pub(crate) async fn sectors_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Vec<Sector>> {
@@ -156,7 +150,7 @@ async fn sectors_of(
         .collect())
 }
 
-async fn tags_of(
+pub(crate) async fn tags_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Vec<String>> {
@@ -167,7 +161,7 @@ async fn tags_of(
         .unwrap_or_default())
 }
 
-async fn translations_of(
+pub(crate) async fn translations_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Vec<Translation>> {
@@ -180,7 +174,7 @@ async fn translations_of(
 }
 
 /// The author's public face, for those `access::sees_author` admits; null for others.
-async fn author_of(
+pub(crate) async fn author_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Option<Person>> {
@@ -191,7 +185,7 @@ async fn author_of(
 }
 
 /// The workflow history, for those `access::sees_history` admits; null for everyone else.
-async fn history_of(
+pub(crate) async fn history_of(
     context: &Context<'_>,
     record: &ContentRecord,
 ) -> async_graphql::Result<Option<Vec<StatusChange>>> {
@@ -206,204 +200,92 @@ async fn history_of(
     Ok(Some(rows.into_iter().map(StatusChange).collect()))
 }
 
-/// Declares a content kind: the fields every kind shares, then its own.
+/// Declares a content kind's GraphQL object: the fields every kind shares, then its own
+/// (written in the kind's module).
 macro_rules! content_object {
     ($(#[$meta:meta])* $name:ident($details:ty) { $($own:tt)* }) => {
         $(#[$meta])*
-        pub struct $name(pub ContentRecord, pub $details);
+        pub struct $name(
+            pub $crate::service::content::ContentRecord,
+            pub $details,
+        );
 
-        #[Object]
+        #[async_graphql::Object]
         impl $name {
-            async fn id(&self) -> ID {
-                encode(NodeType::Content(self.0.kind()), &self.0.core.id)
+            pub async fn id(&self) -> async_graphql::ID {
+                $crate::graphql::ids::encode(
+                    $crate::graphql::ids::NodeType::Content(self.0.kind()),
+                    &self.0.core.id,
+                )
             }
-            async fn kind(&self) -> Kind {
+            pub async fn kind(&self) -> $crate::service::content::Kind {
                 self.0.kind()
             }
             /// With `lang`: that translation when there is one, else the original.
-            async fn title(&self, context: &Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
-                localized(context, &self.0, lang, TextField::Title).await
+            pub async fn title(&self, context: &async_graphql::Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
+                $crate::graphql::types::content::localized(context, &self.0, lang, $crate::graphql::types::content::TextField::Title).await
             }
             /// With `lang`: that translation when there is one, else the original.
-            async fn summary(&self, context: &Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
-                localized(context, &self.0, lang, TextField::Summary).await
+            pub async fn summary(&self, context: &async_graphql::Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
+                $crate::graphql::types::content::localized(context, &self.0, lang, $crate::graphql::types::content::TextField::Summary).await
             }
             /// With `lang`: that translation when there is one, else the original.
-            async fn body(&self, context: &Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
-                localized(context, &self.0, lang, TextField::Body).await
+            pub async fn body(&self, context: &async_graphql::Context<'_>, lang: Option<String>) -> async_graphql::Result<String> {
+                $crate::graphql::types::content::localized(context, &self.0, lang, $crate::graphql::types::content::TextField::Body).await
             }
             /// BCP 47 tag of the original.
-            async fn language(&self) -> &str {
+            pub async fn language(&self) -> &str {
                 &self.0.core.language
             }
-            async fn translations(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Translation>> {
-                translations_of(context, &self.0).await
+            pub async fn translations(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::content::Translation>> {
+                $crate::graphql::types::content::translations_of(context, &self.0).await
             }
-            async fn countries(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
-                countries_of(context, &self.0).await
+            pub async fn countries(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::reference::Country>> {
+                $crate::graphql::types::content::countries_of(context, &self.0).await
             }
-            async fn sectors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Sector>> {
-                sectors_of(context, &self.0).await
+            pub async fn sectors(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::reference::Sector>> {
+                $crate::graphql::types::content::sectors_of(context, &self.0).await
             }
-            async fn tags(&self, context: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-                tags_of(context, &self.0).await
+            pub async fn tags(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<String>> {
+                $crate::graphql::types::content::tags_of(context, &self.0).await
             }
-            async fn visibility(&self) -> Visibility {
+            pub async fn visibility(&self) -> $crate::service::content::Visibility {
                 self.0.visibility()
             }
-            async fn status(&self) -> Status {
+            pub async fn status(&self) -> $crate::service::content::Status {
                 self.0.status()
             }
-            async fn published_at(&self) -> Option<DateTime> {
-                self.0.core.published_at.map(DateTime)
+            pub async fn published_at(&self) -> Option<$crate::graphql::scalars::DateTime> {
+                self.0.core.published_at.map($crate::graphql::scalars::DateTime)
             }
-            async fn updated_at(&self) -> DateTime {
-                DateTime(self.0.core.updated_at)
+            pub async fn updated_at(&self) -> $crate::graphql::scalars::DateTime {
+                $crate::graphql::scalars::DateTime(self.0.core.updated_at)
             }
-            async fn created_at(&self) -> DateTime {
-                DateTime(self.0.core.created_at)
+            pub async fn created_at(&self) -> $crate::graphql::scalars::DateTime {
+                $crate::graphql::scalars::DateTime(self.0.core.created_at)
             }
             /// Where the information comes from.
-            async fn source_url(&self) -> Option<String> {
+            pub async fn source_url(&self) -> Option<String> {
                 self.0.core.source_url.clone()
             }
             /// Who wrote it, as a public face; shown to members, the secretariat and the author, null for others.
-            async fn author(&self, context: &Context<'_>) -> async_graphql::Result<Option<Person>> {
-                author_of(context, &self.0).await
+            pub async fn author(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Option<$crate::graphql::types::user::Person>> {
+                $crate::graphql::types::content::author_of(context, &self.0).await
             }
             /// Every workflow transition; for the secretariat and the author, null for others.
-            async fn history(&self, context: &Context<'_>) -> async_graphql::Result<Option<Vec<StatusChange>>> {
-                history_of(context, &self.0).await
+            pub async fn history(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Option<Vec<$crate::graphql::types::content::StatusChange>>> {
+                $crate::graphql::types::content::history_of(context, &self.0).await
             }
             $($own)*
         }
     };
 }
+pub(crate) use content_object;
 
-content_object!(
-    /// A business opportunity: a project seeking investment or partners, a tender, a technology offer or request.
-    Opportunity(opportunity_details::Model) {
-        async fn opportunity_type(&self) -> OpportunityType {
-            OpportunityType::parse(&self.1.opportunity_type).unwrap_or(OpportunityType::Partnership)
-        }
-        async fn amount_min(&self) -> Option<Money> {
-            money(&self.1.amount_min, &self.1.currency)
-        }
-        async fn amount_max(&self) -> Option<Money> {
-            money(&self.1.amount_max, &self.1.currency)
-        }
-        /// IDEA, STARTUP, GROWTH, EXPANSION or MATURE.
-        async fn stage(&self) -> Option<&str> {
-            self.1.stage.as_deref()
-        }
-        async fn deadline(&self) -> Option<Date> {
-            self.1.deadline.map(Date)
-        }
-        /// True once the deadline has passed; expired opportunities drop out of default lists.
-        async fn expired(&self) -> bool {
-            self.1.deadline.is_some_and(|deadline| deadline < chrono::Utc::now().date_naive())
-        }
-        /// Null for those not entitled to see it: only members, the secretariat and the author are.
-        async fn contact(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-            Ok(if access::sees_contact(&caller(context)?.audience, &self.0.core.author_id) { self.1.contact.as_deref() } else { None })
-        }
-    }
-);
-
-fn money(amount: &Option<String>, currency: &Option<String>) -> Option<Money> {
-    match (amount, currency) {
-        (Some(amount), Some(currency)) => Some(Money {
-            amount: amount.clone(),
-            currency: currency.clone(),
-        }),
-        _ => None,
-    }
-}
-
-content_object!(
-    /// An industry policy: a law, regulation, incentive, standard or guideline.
-    Policy(policy_details::Model) {
-        async fn issuing_authority(&self) -> &str {
-            &self.1.issuing_authority
-        }
-        /// LAW, REGULATION, INCENTIVE, STANDARD or GUIDELINE.
-        async fn policy_type(&self) -> &str {
-            &self.1.policy_type
-        }
-        /// The country whose law it is.
-        async fn jurisdiction(&self, context: &Context<'_>) -> async_graphql::Result<Option<Country>> {
-            let reference = &state(context)?.reference;
-            Ok(self.1.jurisdiction_code.as_deref().and_then(|code| reference.country(code)).cloned().map(Country))
-        }
-        async fn document_number(&self) -> Option<&str> {
-            self.1.document_number.as_deref()
-        }
-        async fn effective_date(&self) -> Option<Date> {
-            self.1.effective_date.map(Date)
-        }
-    }
-);
-
-content_object!(
-    /// A research result open (or not) to commercialisation.
-    ResearchResult(research_details::Model) {
-        async fn institutions(&self) -> Vec<String> {
-            serde_json::from_str(&self.1.institutions).unwrap_or_default()
-        }
-        async fn authors(&self) -> Vec<String> {
-            serde_json::from_str(&self.1.authors).unwrap_or_default()
-        }
-        /// Technology readiness level, 1–9.
-        async fn readiness_level(&self) -> Option<i32> {
-            self.1.readiness_level
-        }
-        /// PATENTED, PATENT_PENDING, UNPROTECTED or OPEN_SOURCE.
-        async fn ip_status(&self) -> Option<&str> {
-            self.1.ip_status.as_deref()
-        }
-        async fn open_to_commercialisation(&self) -> bool {
-            self.1.open_to_commercialisation
-        }
-    }
-);
-
-content_object!(
-    /// An event: annual meeting, forum, seminar, technology launch, expo or training.
-    Event(event_details::Model) {
-        async fn event_type(&self) -> &str {
-            &self.1.event_type
-        }
-        async fn starts_at(&self) -> DateTime {
-            DateTime(self.1.starts_at)
-        }
-        async fn ends_at(&self) -> DateTime {
-            DateTime(self.1.ends_at)
-        }
-        /// IANA time zone the event's local times are in.
-        async fn time_zone(&self) -> &str {
-            &self.1.time_zone
-        }
-        async fn city(&self) -> Option<&str> {
-            self.1.city.as_deref()
-        }
-        async fn country(&self, context: &Context<'_>) -> async_graphql::Result<Option<Country>> {
-            let reference = &state(context)?.reference;
-            Ok(self.1.country_code.as_deref().and_then(|code| reference.country(code)).cloned().map(Country))
-        }
-        async fn online(&self) -> bool {
-            self.1.online
-        }
-        async fn venue(&self) -> Option<&str> {
-            self.1.venue.as_deref()
-        }
-        async fn registration_deadline(&self) -> Option<DateTime> {
-            self.1.registration_deadline.map(DateTime)
-        }
-        async fn capacity(&self) -> Option<i32> {
-            self.1.capacity
-        }
-    }
-);
+pub use crate::kinds::event::Event;
+pub use crate::kinds::opportunity::Opportunity;
+pub use crate::kinds::policy::Policy;
+pub use crate::kinds::research::ResearchResult;
 
 /// What the four kinds share.
 // The repeated `ty`/`arg` keys are one field each, not duplicates.

@@ -8,6 +8,7 @@ use super::user::Person;
 use crate::graphql::context::state;
 use crate::graphql::ids::{NodeType, encode};
 use crate::graphql::scalars::DateTime;
+use crate::service::membership::{MembershipStatus, MembershipTier};
 
 /// An organisation of the alliance: an applicant, a member, or a former member. Visible to
 /// its own users and the secretariat.
@@ -46,12 +47,20 @@ impl Organisation {
         self.0.report.as_deref()
     }
     /// APPLIED, UNDER_COUNCIL_REVIEW, MEMBER (in good standing), DECLINED, WITHDRAWN or EXPELLED.
-    async fn membership_status(&self) -> &str {
-        &self.0.membership_status
+    async fn membership_status(&self) -> async_graphql::Result<MembershipStatus> {
+        Ok(
+            MembershipStatus::parse(&self.0.membership_status).ok_or_else(|| {
+                crate::error::Error::Internal(anyhow::anyhow!(
+                    "organisation {} has unknown status {}",
+                    self.0.id,
+                    self.0.membership_status
+                ))
+            })?,
+        )
     }
     /// COUNCIL_MEMBER, VICE_CHAIR or CHAIR, for members.
-    async fn tier(&self) -> Option<&str> {
-        self.0.tier.as_deref()
+    async fn tier(&self) -> Option<MembershipTier> {
+        self.0.tier.as_deref().and_then(MembershipTier::parse)
     }
     async fn certificate_number(&self) -> Option<&str> {
         self.0.certificate_number.as_deref()

@@ -42,12 +42,21 @@ pub enum Audience {
     #[default]
     Anonymous,
     /// Signed in, without a member organisation in good standing.
-    User { id: String },
+    User {
+        id: String,
+    },
     /// A user of an organisation in good standing, whatever their role.
-    Member { id: String },
+    Member {
+        id: String,
+    },
     /// Writes within a scope; sees member content only through a member organisation.
-    Correspondent { id: String, member: bool },
-    Secretariat { id: String },
+    Correspondent {
+        id: String,
+        member: bool,
+    },
+    Secretariat {
+        id: String,
+    },
 }
 
 impl Audience {

@@ -3,11 +3,11 @@
 use entities::{correspondent_countries, correspondent_regions, correspondent_sectors};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::service::content::{ContentRecord, Status};
 use crate::auth::caller::CallerUser;
 use crate::auth::{Caller, Role};
 use crate::error::{Error, Result};
 use crate::reference::Reference;
+use crate::service::content::{ContentRecord, Status};
 
 /// A workflow transition a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,9 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{
-    content, content_countries, content_sectors, event_details, opportunity_details, policy_details,
-};
+use entities::{content, content_countries, content_sectors, event_details};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
@@ -15,11 +13,17 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::read::load_records;
-use super::types::{ContentRecord, Details, Kind, OpportunityType, Status, Visibility};
+use super::types::{
+    ContentRecord, Details, EventType, Kind, OpportunityType, PolicyType, Status, Visibility,
+};
 use crate::auth::Caller;
-use crate::service::access;
 use crate::error::{Error, Result};
+use crate::kinds::{
+    ContentKind, event::Events, opportunity::Opportunities, policy::Policies,
+    research::ResearchResults, within,
+};
 use crate::reference::Reference;
+use crate::service::access;
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -47,10 +51,10 @@ pub struct ListFilter {
     pub deadline_to: Option<NaiveDate>,
     /// Opportunities past their deadline are left out unless this is set.
     pub include_expired: bool,
-    pub policy_types: Vec<String>,
+    pub policy_types: Vec<PolicyType>,
     pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
-    pub event_types: Vec<String>,
+    pub event_types: Vec<EventType>,
     pub starts_from: Option<DateTime<Utc>>,
     pub starts_to: Option<DateTime<Utc>>,
 }
@@ -260,27 +264,28 @@ fn ids_linked_to(
         .to_owned()
 }
 
-fn details_join(kind: Kind) -> Option<RelationDef> {
+/// Joins the kind's details table (its filters and orders read it) and applies the kind's
+/// own filter fields, through the kind's module.
+fn narrowed_to_kind(
+    query: Select<content::Entity>,
+    kind: Kind,
+    filter: &ListFilter,
+) -> Select<content::Entity> {
+    fn joined<K: ContentKind>(
+        query: Select<content::Entity>,
+        filter: &ListFilter,
+    ) -> Select<content::Entity> {
+        let relation: RelationDef = content::Entity::belongs_to(K::Entity::default())
+            .from(content::Column::Id)
+            .to(K::content_id_column())
+            .into();
+        K::narrow(query.join(JoinType::InnerJoin, relation), filter)
+    }
     match kind {
-        Kind::Opportunity => Some(
-            content::Entity::belongs_to(opportunity_details::Entity)
-                .from(content::Column::Id)
-                .to(opportunity_details::Column::ContentId)
-                .into(),
-        ),
-        Kind::Policy => Some(
-            content::Entity::belongs_to(policy_details::Entity)
-                .from(content::Column::Id)
-                .to(policy_details::Column::ContentId)
-                .into(),
-        ),
-        Kind::Event => Some(
-            content::Entity::belongs_to(event_details::Entity)
-                .from(content::Column::Id)
-                .to(event_details::Column::ContentId)
-                .into(),
-        ),
-        Kind::Research => None,
+        Kind::Opportunity => joined::<Opportunities>(query, filter),
+        Kind::Policy => joined::<Policies>(query, filter),
+        Kind::Research => joined::<ResearchResults>(query, filter),
+        Kind::Event => joined::<Events>(query, filter),
     }
 }
 
@@ -290,21 +295,21 @@ fn filtered(
     kind: Kind,
     filter: &ListFilter,
 ) -> Result<Select<content::Entity>> {
-    let mut query = content::Entity::find().filter(content::Column::Kind.eq(kind.as_str()));
-    if let Some(relation) = details_join(kind) {
-        query = query.join(JoinType::InnerJoin, relation);
-    }
-    let statuses: Vec<&str> = if access::may_filter_by_status(&caller.audience)
-        && !filter.statuses.is_empty()
-    {
-        filter
-            .statuses
-            .iter()
-            .map(|status| status.as_str())
-            .collect()
-    } else {
-        vec![Status::Published.as_str()]
-    };
+    let mut query = narrowed_to_kind(
+        content::Entity::find().filter(content::Column::Kind.eq(kind.as_str())),
+        kind,
+        filter,
+    );
+    let statuses: Vec<&str> =
+        if access::may_filter_by_status(&caller.audience) && !filter.statuses.is_empty() {
+            filter
+                .statuses
+                .iter()
+                .map(|status| status.as_str())
+                .collect()
+        } else {
+            vec![Status::Published.as_str()]
+        };
     query = query
         .filter(access::content_rows(&caller.audience))
         .filter(content::Column::Status.is_in(statuses));
@@ -360,73 +365,7 @@ fn filtered(
         filter.updated_from,
         filter.updated_to,
     );
-    match kind {
-        Kind::Opportunity => {
-            if !filter.opportunity_types.is_empty() {
-                query = query.filter(
-                    opportunity_details::Column::OpportunityType
-                        .is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())),
-                );
-            }
-            query = within(
-                query,
-                opportunity_details::Column::Deadline,
-                filter.deadline_from,
-                filter.deadline_to,
-            );
-            if !filter.include_expired {
-                let today = Utc::now().date_naive();
-                query = query.filter(
-                    Condition::any()
-                        .add(opportunity_details::Column::Deadline.is_null())
-                        .add(opportunity_details::Column::Deadline.gte(today)),
-                );
-            }
-        }
-        Kind::Policy => {
-            if !filter.policy_types.is_empty() {
-                query = query
-                    .filter(policy_details::Column::PolicyType.is_in(filter.policy_types.clone()));
-            }
-            query = within(
-                query,
-                policy_details::Column::EffectiveDate,
-                filter.effective_from,
-                filter.effective_to,
-            );
-        }
-        Kind::Event => {
-            if !filter.event_types.is_empty() {
-                query = query
-                    .filter(event_details::Column::EventType.is_in(filter.event_types.clone()));
-            }
-            query = within(
-                query,
-                event_details::Column::StartsAt,
-                filter.starts_from,
-                filter.starts_to,
-            );
-        }
-        Kind::Research => {}
-    }
     Ok(query)
-}
-
-/// `from <= column <= to`, each bound optional.
-fn within<V: Into<Value>>(
-    query: Select<content::Entity>,
-    column: impl ColumnTrait,
-    from: Option<V>,
-    to: Option<V>,
-) -> Select<content::Entity> {
-    let query = match from {
-        Some(from) => query.filter(column.gte(from)),
-        None => query,
-    };
-    match to {
-        Some(to) => query.filter(column.lte(to)),
-        None => query,
-    }
 }
 
 fn sort_expression(order: Order) -> Expr {

@@ -4,12 +4,18 @@
 mod draft;
 pub mod list;
 pub mod read;
-mod types;
+pub(crate) mod types;
 pub mod write;
 
-pub use draft::{ContentDraft, CoreDraft, DetailsDraft, TranslationDraft};
+pub use crate::service::access::workflow::Action;
+pub use draft::{
+    ContentDraft, ContentInput, CoreDraft, DetailsDraft, Purpose, TranslationDraft,
+    TranslationInput,
+};
 pub use list::{ListFilter, Order, Page, PageRequest, list};
 pub use read::{get, load_records};
-pub use crate::service::access::workflow::Action;
-pub use types::{ContentRecord, Details, Kind, OpportunityType, Status, Visibility};
+pub use types::{
+    ContentRecord, Details, EventType, IpStatus, Kind, OpportunityType, PolicyType, Stage, Status,
+    Visibility,
+};
 pub use write::{create, create_with_seed_key, transition, update};

@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
-use entities::{
-    content, content_countries, content_sectors, event_details, opportunity_details,
-    policy_details, research_details,
-};
+use entities::{content, content_countries, content_sectors};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::types::{ContentRecord, Details, Kind};
 use crate::auth::Caller;
 use crate::error::Result;
+use crate::kinds::{
+    event::Events, load_details, opportunity::Opportunities, policy::Policies,
+    research::ResearchResults,
+};
 use crate::service::access;
 
 /// One item by id, if it exists and `caller` may read it; `None` otherwise, without saying
@@ -30,28 +31,6 @@ pub async fn get(
     }
 }
 
-/// Adds the details rows of `ids` from one kind's table to `found`, keyed by content id.
-async fn collect_details<E: EntityTrait>(
-    connection: &impl ConnectionTrait,
-    ids: Vec<String>,
-    content_id: E::Column,
-    keyed: impl Fn(E::Model) -> (String, Details),
-    found: &mut HashMap<String, Details>,
-) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    for row in E::find()
-        .filter(content_id.is_in(ids))
-        .all(connection)
-        .await?
-    {
-        let (key, details) = keyed(row);
-        found.insert(key, details);
-    }
-    Ok(())
-}
-
 /// Attaches each row's kind details, with one query per kind present, keeping the order.
 pub async fn load_records(
     connection: &impl ConnectionTrait,
@@ -64,38 +43,20 @@ pub async fn load_records(
             .collect()
     };
     let mut details: HashMap<String, Details> = HashMap::new();
-    collect_details::<opportunity_details::Entity>(
-        connection,
-        ids_of(Kind::Opportunity),
-        opportunity_details::Column::ContentId,
-        |row| (row.content_id.clone(), Details::Opportunity(row)),
-        &mut details,
-    )
-    .await?;
-    collect_details::<policy_details::Entity>(
-        connection,
-        ids_of(Kind::Policy),
-        policy_details::Column::ContentId,
-        |row| (row.content_id.clone(), Details::Policy(row)),
-        &mut details,
-    )
-    .await?;
-    collect_details::<research_details::Entity>(
-        connection,
-        ids_of(Kind::Research),
-        research_details::Column::ContentId,
-        |row| (row.content_id.clone(), Details::Research(row)),
-        &mut details,
-    )
-    .await?;
-    collect_details::<event_details::Entity>(
-        connection,
-        ids_of(Kind::Event),
-        event_details::Column::ContentId,
-        |row| (row.content_id.clone(), Details::Event(row)),
-        &mut details,
-    )
-    .await?;
+    let opportunities = load_details::<Opportunities>(connection, ids_of(Kind::Opportunity));
+    for row in opportunities.await? {
+        details.insert(row.content_id.clone(), Details::Opportunity(row));
+    }
+    for row in load_details::<Policies>(connection, ids_of(Kind::Policy)).await? {
+        details.insert(row.content_id.clone(), Details::Policy(row));
+    }
+    let research = load_details::<ResearchResults>(connection, ids_of(Kind::Research));
+    for row in research.await? {
+        details.insert(row.content_id.clone(), Details::Research(row));
+    }
+    for row in load_details::<Events>(connection, ids_of(Kind::Event)).await? {
+        details.insert(row.content_id.clone(), Details::Event(row));
+    }
     let mut records = Vec::with_capacity(rows.len());
     for core in rows {
         // Core and details are written in one transaction, so a core row without details

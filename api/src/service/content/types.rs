@@ -17,9 +17,26 @@ macro_rules! stored_enum {
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
+
+            /// Every value, in declaration order.
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            /// Reads a caller's value (any case; spaces and hyphens for underscores), or
+            /// `BAD_USER_INPUT` on `field` listing the values there are.
+            pub fn from_input(field: &str, text: &str) -> crate::error::Result<Self> {
+                let normalised = text.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+                Self::parse(&normalised).ok_or_else(|| {
+                    let allowed: Vec<&str> = Self::ALL.iter().map(|value| value.as_str()).collect();
+                    crate::error::Error::bad_input(
+                        field,
+                        format!("'{text}' is not one of {}", allowed.join(", ")),
+                    )
+                })
+            }
         }
     };
 }
+pub(crate) use stored_enum;
 
 stored_enum!(
     #[graphql(name = "ContentKind")]
@@ -44,6 +61,34 @@ stored_enum!(
         TechnologyOffer => "TECHNOLOGY_OFFER",
         TechnologyRequest => "TECHNOLOGY_REQUEST",
     }
+);
+
+stored_enum!(
+    /// What kind of policy document it is.
+    PolicyType { Law => "LAW", Regulation => "REGULATION", Incentive => "INCENTIVE", Standard => "STANDARD", Guideline => "GUIDELINE" }
+);
+
+stored_enum!(
+    /// The event formats of charter art. 7.
+    EventType {
+        AnnualMeeting => "ANNUAL_MEETING",
+        Forum => "FORUM",
+        Seminar => "SEMINAR",
+        TechnologyLaunch => "TECHNOLOGY_LAUNCH",
+        Expo => "EXPO",
+        Training => "TRAINING",
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
+    /// How far a project seeking funds has come.
+    Stage { Idea => "IDEA", Startup => "STARTUP", Growth => "GROWTH", Expansion => "EXPANSION", Mature => "MATURE" }
+);
+
+stored_enum!(
+    /// How a research result is protected.
+    IpStatus { Patented => "PATENTED", PatentPending => "PATENT_PENDING", Unprotected => "UNPROTECTED", OpenSource => "OPEN_SOURCE" }
 );
 
 /// What only one kind has.
@@ -75,6 +120,32 @@ impl ContentRecord {
 
     pub fn status(&self) -> Status {
         Status::parse(&self.core.status).unwrap_or(Status::Draft)
+    }
+
+    /// Countries the details name besides the item's own (see `ContentKind::named_countries`).
+    pub fn named_countries(&self) -> Vec<String> {
+        use crate::kinds::ContentKind;
+        match &self.details {
+            Details::Opportunity(row) => {
+                crate::kinds::opportunity::Opportunities::named_countries(row)
+            }
+            Details::Policy(row) => crate::kinds::policy::Policies::named_countries(row),
+            Details::Research(row) => crate::kinds::research::ResearchResults::named_countries(row),
+            Details::Event(row) => crate::kinds::event::Events::named_countries(row),
+        }
+    }
+
+    /// Fills what the item's kind adds to its search document.
+    pub fn index_details(&self, document: &mut search::Document) {
+        use crate::kinds::ContentKind;
+        match &self.details {
+            Details::Opportunity(row) => {
+                crate::kinds::opportunity::Opportunities::index(row, document)
+            }
+            Details::Policy(row) => crate::kinds::policy::Policies::index(row, document),
+            Details::Research(row) => crate::kinds::research::ResearchResults::index(row, document),
+            Details::Event(row) => crate::kinds::event::Events::index(row, document),
+        }
     }
 
     pub fn visibility(&self) -> Visibility {

@@ -4,19 +4,22 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use entities::{
     change_log, content, content_countries, content_sectors, content_status_history, content_tags,
-    content_translations, event_details, opportunity_details, policy_details, research_details,
+    content_translations,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::draft::{ContentDraft, DetailsDraft};
 use super::read::{get, load_records};
+use super::types::{ContentRecord, Status};
+use crate::auth::{Caller, Role};
+use crate::error::{Error, Result};
+use crate::kinds::{
+    self, event::Events, opportunity::Opportunities, policy::Policies, research::ResearchResults,
+};
 use crate::service::access::workflow::{
     Action, Scope, check_may_edit, check_may_write, check_transition,
 };
-use super::types::{ContentRecord, Kind, Status};
-use crate::auth::{Caller, Role};
-use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// Timestamps are kept to the microsecond, the precision PostgreSQL stores, so a value read
@@ -46,14 +49,18 @@ pub async fn create_with_seed_key(
     if user.role == Role::Correspondent {
         Scope::load(state.db.connection(), &user.id, &state.reference)
             .await?
-            .check(&draft.core.countries, &draft.core.sectors, &state.reference)?;
+            .check(
+                &draft.countries_in_scope(),
+                draft.sectors(),
+                &state.reference,
+            )?;
     }
     let id = uuid::Uuid::now_v7().to_string();
     let timestamp = now();
     let transaction = state.db.begin_write().await?;
     content::Entity::insert(content::ActiveModel {
         id: Set(id.clone()),
-        kind: Set(kind_of(&draft.details).as_str().to_owned()),
+        kind: Set(draft.kind().as_str().to_owned()),
         title: Set(draft.core.title.clone()),
         summary: Set(draft.core.summary.clone()),
         body: Set(draft.core.body.clone()),
@@ -101,7 +108,7 @@ pub async fn update(
     let existing = get(state.db.connection(), caller, id)
         .await?
         .ok_or(Error::NotFound("content"))?;
-    if existing.kind() != kind_of(&draft.details) {
+    if existing.kind() != draft.kind() {
         return Err(Error::NotFound("content"));
     }
     check_may_edit(caller, &existing)?;
@@ -109,7 +116,11 @@ pub async fn update(
     if user.role == Role::Correspondent {
         Scope::load(state.db.connection(), &user.id, &state.reference)
             .await?
-            .check(&draft.core.countries, &draft.core.sectors, &state.reference)?;
+            .check(
+                &draft.countries_in_scope(),
+                draft.sectors(),
+                &state.reference,
+            )?;
     }
     let timestamp = now();
     let transaction = state.db.begin_write().await?;
@@ -171,8 +182,9 @@ pub async fn transition(
     if action == Action::Publish && user.role == Role::Correspondent {
         // A trusted correspondent publishes only inside their scope, even if it shrank since.
         let scope = Scope::load(state.db.connection(), &user.id, &state.reference).await?;
-        let (countries, sectors) =
+        let (mut countries, sectors) =
             super::read::countries_and_sectors_of(state.db.connection(), id).await?;
+        countries.extend(existing.named_countries());
         scope.check(&countries, &sectors, &state.reference)?;
     }
     let from = existing.status();
@@ -227,15 +239,6 @@ pub async fn transition(
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;
     Ok(record)
-}
-
-fn kind_of(details: &DetailsDraft) -> Kind {
-    match details {
-        DetailsDraft::Opportunity { .. } => Kind::Opportunity,
-        DetailsDraft::Policy { .. } => Kind::Policy,
-        DetailsDraft::Research { .. } => Kind::Research,
-        DetailsDraft::Event { .. } => Kind::Event,
-    }
 }
 
 async fn reload(connection: &impl ConnectionTrait, id: &str) -> Result<ContentRecord> {
@@ -311,124 +314,27 @@ async fn write_parts(
     write_details(connection, id, &draft.details, replace).await
 }
 
+/// Stores the kind's details through the kind's module.
 async fn write_details(
     connection: &impl ConnectionTrait,
     id: &str,
     details: &DetailsDraft,
     replace: bool,
 ) -> Result<()> {
-    let content_id = Set(id.to_owned());
-    match details.clone() {
-        DetailsDraft::Opportunity {
-            opportunity_type,
-            amount_min,
-            amount_max,
-            currency,
-            stage,
-            deadline,
-            contact,
-        } => {
-            if replace {
-                opportunity_details::Entity::delete_by_id(id.to_owned())
-                    .exec(connection)
-                    .await?;
-            }
-            opportunity_details::Entity::insert(opportunity_details::ActiveModel {
-                content_id,
-                opportunity_type: Set(opportunity_type.as_str().to_owned()),
-                amount_min: Set(amount_min.map(|amount| amount.into_string())),
-                amount_max: Set(amount_max.map(|amount| amount.into_string())),
-                currency: Set(currency),
-                stage: Set(stage),
-                deadline: Set(deadline),
-                contact: Set(contact),
-            })
-            .exec_without_returning(connection)
-            .await?;
+    match details {
+        DetailsDraft::Opportunity(draft) => {
+            kinds::write_details::<Opportunities>(connection, id, draft, replace).await
         }
-        DetailsDraft::Policy {
-            issuing_authority,
-            jurisdiction,
-            policy_type,
-            document_number,
-            effective_date,
-        } => {
-            if replace {
-                policy_details::Entity::delete_by_id(id.to_owned())
-                    .exec(connection)
-                    .await?;
-            }
-            policy_details::Entity::insert(policy_details::ActiveModel {
-                content_id,
-                issuing_authority: Set(issuing_authority),
-                jurisdiction_code: Set(jurisdiction),
-                policy_type: Set(policy_type),
-                document_number: Set(document_number),
-                effective_date: Set(effective_date),
-            })
-            .exec_without_returning(connection)
-            .await?;
+        DetailsDraft::Policy(draft) => {
+            kinds::write_details::<Policies>(connection, id, draft, replace).await
         }
-        DetailsDraft::Research {
-            institutions,
-            authors,
-            readiness_level,
-            ip_status,
-            open_to_commercialisation,
-        } => {
-            if replace {
-                research_details::Entity::delete_by_id(id.to_owned())
-                    .exec(connection)
-                    .await?;
-            }
-            research_details::Entity::insert(research_details::ActiveModel {
-                content_id,
-                institutions: Set(serde_json::to_string(&institutions)
-                    .map_err(|error| Error::Internal(error.into()))?),
-                authors: Set(serde_json::to_string(&authors)
-                    .map_err(|error| Error::Internal(error.into()))?),
-                readiness_level: Set(readiness_level),
-                ip_status: Set(ip_status),
-                open_to_commercialisation: Set(open_to_commercialisation),
-            })
-            .exec_without_returning(connection)
-            .await?;
+        DetailsDraft::Research(draft) => {
+            kinds::write_details::<ResearchResults>(connection, id, draft, replace).await
         }
-        DetailsDraft::Event {
-            event_type,
-            starts_at,
-            ends_at,
-            time_zone,
-            city,
-            country,
-            online,
-            venue,
-            registration_deadline,
-            capacity,
-        } => {
-            if replace {
-                event_details::Entity::delete_by_id(id.to_owned())
-                    .exec(connection)
-                    .await?;
-            }
-            event_details::Entity::insert(event_details::ActiveModel {
-                content_id,
-                event_type: Set(event_type),
-                starts_at: Set(starts_at),
-                ends_at: Set(ends_at),
-                time_zone: Set(time_zone),
-                city: Set(city),
-                country_code: Set(country),
-                online: Set(online),
-                venue: Set(venue),
-                registration_deadline: Set(registration_deadline),
-                capacity: Set(capacity),
-            })
-            .exec_without_returning(connection)
-            .await?;
+        DetailsDraft::Event(draft) => {
+            kinds::write_details::<Events>(connection, id, draft, replace).await
         }
     }
-    Ok(())
 }
 
 async fn record_history(

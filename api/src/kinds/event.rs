@@ -1,0 +1,193 @@
+//! An event (charter art. 7): annual meeting, forum, seminar, technology launch, expo or
+//! training; its start and end with a time zone, its venue or online, its registration
+//! deadline and capacity.
+
+use async_graphql::{Context, InputObject};
+use entities::{content, event_details};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
+
+use super::{ContentKind, within};
+use crate::domain;
+use crate::error::{Error, Result};
+use crate::graphql::context::state;
+use crate::graphql::scalars::DateTime;
+use crate::graphql::types::content::content_object;
+use crate::graphql::types::reference::Country;
+use crate::reference::Reference;
+use crate::service::content::{
+    ContentDraft, ContentInput, DetailsDraft, EventType, ListFilter, Purpose,
+};
+
+pub struct Events;
+
+#[derive(InputObject, Debug, Clone)]
+pub struct EventInput {
+    pub content: ContentInput,
+    /// ANNUAL_MEETING, FORUM, SEMINAR, TECHNOLOGY_LAUNCH, EXPO, TRAINING or OTHER.
+    pub event_type: String,
+    pub starts_at: DateTime,
+    pub ends_at: DateTime,
+    pub city: Option<String>,
+    /// Maximum number of participants; none means unlimited.
+    pub capacity: Option<i32>,
+    /// IANA time zone of the event's local times; default UTC.
+    pub time_zone: Option<String>,
+    /// Country code of the venue.
+    pub country: Option<String>,
+    #[graphql(default)]
+    pub online: bool,
+    pub venue: Option<String>,
+    pub registration_deadline: Option<DateTime>,
+}
+
+/// An event's validated details; only [`EventInput::validate`] builds one.
+#[derive(Debug, Clone)]
+pub struct Draft(event_details::Model);
+
+impl EventInput {
+    pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
+        if self.ends_at.0 <= self.starts_at.0 {
+            return Err(Error::bad_input("endsAt", "must be after startsAt"));
+        }
+        if let Some(earliest) = purpose.earliest()
+            && self.starts_at.0 < earliest
+        {
+            return Err(Error::bad_input("startsAt", "must not be in the past"));
+        }
+        if let Some(deadline) = self.registration_deadline
+            && deadline.0 > self.ends_at.0
+        {
+            return Err(Error::bad_input(
+                "registrationDeadline",
+                "must not be after endsAt",
+            ));
+        }
+        if let Some(capacity) = self.capacity
+            && capacity < 1
+        {
+            return Err(Error::bad_input("capacity", "must be at least 1"));
+        }
+        let city = domain::optional_text("city", self.city.as_deref(), 200)?;
+        if city.is_none() && !self.online {
+            return Err(Error::bad_input(
+                "city",
+                "is required for an event that is not online",
+            ));
+        }
+        let details = event_details::Model {
+            content_id: String::new(),
+            event_type: EventType::from_input("eventType", &self.event_type)?
+                .as_str()
+                .to_owned(),
+            starts_at: self.starts_at.0,
+            ends_at: self.ends_at.0,
+            time_zone: self
+                .time_zone
+                .as_deref()
+                .map(|zone| domain::time_zone("timeZone", zone))
+                .transpose()?
+                .unwrap_or_else(|| "UTC".to_owned()),
+            city,
+            country_code: self
+                .country
+                .as_deref()
+                .map(|code| domain::country_code("country", code, reference))
+                .transpose()?,
+            online: self.online,
+            venue: domain::optional_text(
+                "venue",
+                self.venue.as_deref(),
+                domain::SHORT_TEXT_MAX_CHARS,
+            )?,
+            registration_deadline: self.registration_deadline.map(|deadline| deadline.0),
+            capacity: self.capacity,
+        };
+        Ok(ContentDraft::new(
+            self.content.validate(reference)?,
+            DetailsDraft::Event(Draft(details)),
+        ))
+    }
+}
+
+impl ContentKind for Events {
+    type Draft = Draft;
+    type Entity = event_details::Entity;
+
+    /// The venue's country is a country the correspondent must cover.
+    fn named_countries(row: &event_details::Model) -> Vec<String> {
+        row.country_code.iter().cloned().collect()
+    }
+
+    fn details(draft: &Draft) -> &event_details::Model {
+        &draft.0
+    }
+
+    fn row(content_id: &str, draft: &Draft) -> event_details::Model {
+        event_details::Model {
+            content_id: content_id.to_owned(),
+            ..draft.0.clone()
+        }
+    }
+
+    fn content_id_column() -> event_details::Column {
+        event_details::Column::ContentId
+    }
+
+    fn index(row: &event_details::Model, document: &mut search::Document) {
+        document.starts_at_micros = Some(row.starts_at.timestamp_micros());
+    }
+
+    fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
+        let mut query = query;
+        if !filter.event_types.is_empty() {
+            query = query.filter(
+                event_details::Column::EventType
+                    .is_in(filter.event_types.iter().map(|kind| kind.as_str())),
+            );
+        }
+        within(
+            query,
+            event_details::Column::StartsAt,
+            filter.starts_from,
+            filter.starts_to,
+        )
+    }
+}
+
+content_object!(
+    /// An event: annual meeting, forum, seminar, technology launch, expo or training.
+    Event(event_details::Model) {
+        async fn event_type(&self) -> &str {
+            &self.1.event_type
+        }
+        async fn starts_at(&self) -> DateTime {
+            DateTime(self.1.starts_at)
+        }
+        async fn ends_at(&self) -> DateTime {
+            DateTime(self.1.ends_at)
+        }
+        /// IANA time zone the event's local times are in.
+        async fn time_zone(&self) -> &str {
+            &self.1.time_zone
+        }
+        async fn city(&self) -> Option<&str> {
+            self.1.city.as_deref()
+        }
+        async fn country(&self, context: &Context<'_>) -> async_graphql::Result<Option<Country>> {
+            let reference = &state(context)?.reference;
+            Ok(self.1.country_code.as_deref().and_then(|code| reference.country(code)).cloned().map(Country))
+        }
+        async fn online(&self) -> bool {
+            self.1.online
+        }
+        async fn venue(&self) -> Option<&str> {
+            self.1.venue.as_deref()
+        }
+        async fn registration_deadline(&self) -> Option<DateTime> {
+            self.1.registration_deadline.map(DateTime)
+        }
+        async fn capacity(&self) -> Option<i32> {
+            self.1.capacity
+        }
+    }
+);

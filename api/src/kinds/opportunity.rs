@@ -1,0 +1,208 @@
+//! A business opportunity: a project seeking investment or partners, a tender, a technology
+//! offer or request. Its amount range, stage, deadline (expired ones drop out of default lists
+//! and search) and contact (for members only: `access::sees_contact`).
+
+use async_graphql::{Context, InputObject};
+use chrono::Utc;
+use entities::{content, opportunity_details};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
+
+use super::{ContentKind, within};
+use crate::domain::{self, Amount};
+use crate::error::{Error, Result};
+use crate::graphql::context::caller;
+use crate::graphql::scalars::Date;
+use crate::graphql::types::content::{Money, content_object};
+use crate::reference::Reference;
+use crate::service::access;
+use crate::service::content::{
+    ContentDraft, ContentInput, DetailsDraft, ListFilter, OpportunityType, Purpose, Stage,
+};
+
+pub struct Opportunities;
+
+#[derive(InputObject, Debug, Clone)]
+pub struct OpportunityInput {
+    pub content: ContentInput,
+    pub opportunity_type: OpportunityType,
+    /// Decimal string, e.g. "250000" or "1250.50".
+    pub amount_min: Option<String>,
+    pub amount_max: Option<String>,
+    /// ISO 4217; required with an amount.
+    pub currency: Option<String>,
+    /// IDEA, STARTUP, GROWTH, EXPANSION or MATURE.
+    pub stage: Option<String>,
+    pub deadline: Option<Date>,
+    /// Shown only to members, the secretariat and the author.
+    pub contact: Option<String>,
+}
+
+/// An opportunity's validated details; only [`OpportunityInput::validate`] builds one.
+#[derive(Debug, Clone)]
+pub struct Draft(opportunity_details::Model);
+
+impl OpportunityInput {
+    pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
+        let amount = |field: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|amount| Amount::parse(field, amount))
+                .transpose()
+        };
+        let amount_min = amount("amountMin", &self.amount_min)?;
+        let amount_max = amount("amountMax", &self.amount_max)?;
+        if let (Some(min), Some(max)) = (&amount_min, &amount_max)
+            && min > max
+        {
+            return Err(Error::bad_input(
+                "amountMax",
+                "must not be less than amountMin",
+            ));
+        }
+        let currency = self
+            .currency
+            .as_deref()
+            .filter(|code| !code.trim().is_empty())
+            .map(|code| domain::currency("currency", code))
+            .transpose()?;
+        if (amount_min.is_some() || amount_max.is_some()) && currency.is_none() {
+            return Err(Error::bad_input("currency", "is required with an amount"));
+        }
+        if let (Some(deadline), Some(earliest)) = (self.deadline, purpose.earliest())
+            && deadline.0 < earliest.date_naive()
+        {
+            return Err(Error::bad_input("deadline", "must not be in the past"));
+        }
+        let details = opportunity_details::Model {
+            content_id: String::new(),
+            opportunity_type: self.opportunity_type.as_str().to_owned(),
+            amount_min: amount_min.map(Amount::into_string),
+            amount_max: amount_max.map(Amount::into_string),
+            currency,
+            stage: self
+                .stage
+                .as_deref()
+                .map(|stage| Stage::from_input("stage", stage))
+                .transpose()?
+                .map(|stage| stage.as_str().to_owned()),
+            deadline: self.deadline.map(|date| date.0),
+            contact: domain::optional_text(
+                "contact",
+                self.contact.as_deref(),
+                domain::SHORT_TEXT_MAX_CHARS,
+            )?,
+        };
+        Ok(ContentDraft::new(
+            self.content.validate(reference)?,
+            DetailsDraft::Opportunity(Draft(details)),
+        ))
+    }
+}
+
+impl ContentKind for Opportunities {
+    type Draft = Draft;
+    type Entity = opportunity_details::Entity;
+
+    fn named_countries(_row: &opportunity_details::Model) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn details(draft: &Draft) -> &opportunity_details::Model {
+        &draft.0
+    }
+
+    fn row(content_id: &str, draft: &Draft) -> opportunity_details::Model {
+        opportunity_details::Model {
+            content_id: content_id.to_owned(),
+            ..draft.0.clone()
+        }
+    }
+
+    fn content_id_column() -> opportunity_details::Column {
+        opportunity_details::Column::ContentId
+    }
+
+    fn index(row: &opportunity_details::Model, document: &mut search::Document) {
+        document.opportunity_type = Some(row.opportunity_type.clone());
+        document.currency = row.currency.clone();
+        document.deadline_days = row.deadline.map(super::days_since_epoch);
+        let scaled = |amount: &Option<String>| {
+            amount
+                .as_deref()
+                .and_then(|text| Amount::parse("amount", text).ok())
+                .map(|amount| amount.ten_thousandths())
+        };
+        // An open-ended range still overlaps every filter above its one bound.
+        document.amount_min = scaled(&row.amount_min);
+        document.amount_max = scaled(&row.amount_max).or(document.amount_min);
+        if document.amount_min.is_none() && document.amount_max.is_some() {
+            document.amount_min = Some(0);
+        }
+    }
+
+    fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
+        let mut query = query;
+        if !filter.opportunity_types.is_empty() {
+            query = query.filter(
+                opportunity_details::Column::OpportunityType
+                    .is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())),
+            );
+        }
+        query = within(
+            query,
+            opportunity_details::Column::Deadline,
+            filter.deadline_from,
+            filter.deadline_to,
+        );
+        if !filter.include_expired {
+            let today = Utc::now().date_naive();
+            query = query.filter(
+                Condition::any()
+                    .add(opportunity_details::Column::Deadline.is_null())
+                    .add(opportunity_details::Column::Deadline.gte(today)),
+            );
+        }
+        query
+    }
+}
+
+fn money(amount: &Option<String>, currency: &Option<String>) -> Option<Money> {
+    match (amount, currency) {
+        (Some(amount), Some(currency)) => Some(Money {
+            amount: amount.clone(),
+            currency: currency.clone(),
+        }),
+        _ => None,
+    }
+}
+
+content_object!(
+    /// A business opportunity: a project seeking investment or partners, a tender, a technology offer or request.
+    Opportunity(opportunity_details::Model) {
+        async fn opportunity_type(&self) -> OpportunityType {
+            OpportunityType::parse(&self.1.opportunity_type).unwrap_or(OpportunityType::Partnership)
+        }
+        async fn amount_min(&self) -> Option<Money> {
+            money(&self.1.amount_min, &self.1.currency)
+        }
+        async fn amount_max(&self) -> Option<Money> {
+            money(&self.1.amount_max, &self.1.currency)
+        }
+        /// IDEA, STARTUP, GROWTH, EXPANSION or MATURE.
+        async fn stage(&self) -> Option<&str> {
+            self.1.stage.as_deref()
+        }
+        async fn deadline(&self) -> Option<Date> {
+            self.1.deadline.map(Date)
+        }
+        /// True once the deadline has passed; expired opportunities drop out of default lists.
+        async fn expired(&self) -> bool {
+            self.1.deadline.is_some_and(|deadline| deadline < Utc::now().date_naive())
+        }
+        /// Null for those not entitled to see it: only members, the secretariat and the author are.
+        async fn contact(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+            let audience = &caller(context)?.audience;
+            Ok(access::sees_contact(audience, &self.0.core.author_id).then_some(()).and(self.1.contact.as_deref()))
+        }
+    }
+);

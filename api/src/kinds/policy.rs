@@ -1,0 +1,132 @@
+//! An industry policy: a law, regulation, incentive, standard or guideline, issued by an
+//! authority for a jurisdiction.
+
+use async_graphql::{Context, InputObject};
+use entities::{content, policy_details};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
+
+use super::{ContentKind, within};
+use crate::domain;
+use crate::error::Result;
+use crate::graphql::context::state;
+use crate::graphql::scalars::Date;
+use crate::graphql::types::content::content_object;
+use crate::graphql::types::reference::Country;
+use crate::reference::Reference;
+use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, ListFilter, PolicyType};
+
+pub struct Policies;
+
+#[derive(InputObject, Debug, Clone)]
+pub struct PolicyInput {
+    pub content: ContentInput,
+    pub issuing_authority: String,
+    /// LAW, REGULATION, INCENTIVE, STANDARD or GUIDELINE.
+    pub policy_type: String,
+    /// The country whose policy it is.
+    pub jurisdiction: Option<String>,
+    pub document_number: Option<String>,
+    pub effective_date: Option<Date>,
+}
+
+/// A policy's validated details; only [`PolicyInput::validate`] builds one.
+#[derive(Debug, Clone)]
+pub struct Draft(policy_details::Model);
+
+impl PolicyInput {
+    pub fn validate(self, reference: &Reference) -> Result<ContentDraft> {
+        let details = policy_details::Model {
+            content_id: String::new(),
+            issuing_authority: domain::required_text(
+                "issuingAuthority",
+                &self.issuing_authority,
+                domain::SHORT_TEXT_MAX_CHARS,
+            )?,
+            jurisdiction_code: self
+                .jurisdiction
+                .as_deref()
+                .map(|code| domain::country_code("jurisdiction", code, reference))
+                .transpose()?,
+            policy_type: PolicyType::from_input("policyType", &self.policy_type)?
+                .as_str()
+                .to_owned(),
+            document_number: domain::optional_text(
+                "documentNumber",
+                self.document_number.as_deref(),
+                200,
+            )?,
+            effective_date: self.effective_date.map(|date| date.0),
+        };
+        Ok(ContentDraft::new(
+            self.content.validate(reference)?,
+            DetailsDraft::Policy(Draft(details)),
+        ))
+    }
+}
+
+impl ContentKind for Policies {
+    type Draft = Draft;
+    type Entity = policy_details::Entity;
+
+    /// The jurisdiction is a country the correspondent must cover.
+    fn named_countries(row: &policy_details::Model) -> Vec<String> {
+        row.jurisdiction_code.iter().cloned().collect()
+    }
+
+    fn details(draft: &Draft) -> &policy_details::Model {
+        &draft.0
+    }
+
+    fn row(content_id: &str, draft: &Draft) -> policy_details::Model {
+        policy_details::Model {
+            content_id: content_id.to_owned(),
+            ..draft.0.clone()
+        }
+    }
+
+    fn content_id_column() -> policy_details::Column {
+        policy_details::Column::ContentId
+    }
+
+    fn index(_row: &policy_details::Model, _document: &mut search::Document) {}
+
+    fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
+        let mut query = query;
+        if !filter.policy_types.is_empty() {
+            query = query.filter(
+                policy_details::Column::PolicyType
+                    .is_in(filter.policy_types.iter().map(|kind| kind.as_str())),
+            );
+        }
+        within(
+            query,
+            policy_details::Column::EffectiveDate,
+            filter.effective_from,
+            filter.effective_to,
+        )
+    }
+}
+
+content_object!(
+    /// An industry policy: a law, regulation, incentive, standard or guideline.
+    Policy(policy_details::Model) {
+        async fn issuing_authority(&self) -> &str {
+            &self.1.issuing_authority
+        }
+        /// LAW, REGULATION, INCENTIVE, STANDARD or GUIDELINE.
+        async fn policy_type(&self) -> &str {
+            &self.1.policy_type
+        }
+        /// The country whose law it is.
+        async fn jurisdiction(&self, context: &Context<'_>) -> async_graphql::Result<Option<Country>> {
+            let reference = &state(context)?.reference;
+            Ok(self.1.jurisdiction_code.as_deref().and_then(|code| reference.country(code)).cloned().map(Country))
+        }
+        async fn document_number(&self) -> Option<&str> {
+            self.1.document_number.as_deref()
+        }
+        async fn effective_date(&self) -> Option<Date> {
+            self.1.effective_date.map(Date)
+        }
+    }
+);
