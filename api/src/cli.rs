@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if state.search.has_writer() {
                 crate::service::search::catch_up(&state)
                     .await
-                    .map_err(|error| anyhow::anyhow!("{error}"))?;
+                    .context("failed to bring the search index up to date")?;
             }
             crate::seed::demo(&state).await
         }
@@ -84,7 +84,7 @@ async fn add_user(
         },
     )
     .await
-    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    .context("failed to save the user")?;
     println!("user {} ({}) saved", user.email, user.role.to_lowercase());
     Ok(())
 }
@@ -109,7 +109,7 @@ async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
         );
     })
     .await
-    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    .context("failed to rebuild the search index")?;
     eprintln!();
     println!(
         "search index rebuilt: {} documents in {:.1} s",

@@ -60,13 +60,13 @@ pub struct ServeConfig {
     #[arg(long, env = "HARBOR_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "HARBOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    #[arg(long, env = "HARBOR_MAX_BODY_BYTES", default_value_t = crate::limits::DEFAULT_MAX_BODY_BYTES, global = true)]
     pub max_body_bytes: usize,
     /// Longest a request may run before it is answered with a timeout, in seconds.
     #[arg(
         long,
         env = "HARBOR_REQUEST_TIMEOUT_SECS",
-        default_value_t = 30,
+        default_value_t = crate::limits::DEFAULT_REQUEST_TIMEOUT_SECS,
         global = true
     )]
     pub request_timeout_secs: u64,
@@ -85,8 +85,8 @@ impl Default for ServeConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,
-            max_body_bytes: 1024 * 1024,
-            request_timeout_secs: 30,
+            max_body_bytes: crate::limits::DEFAULT_MAX_BODY_BYTES,
+            request_timeout_secs: crate::limits::DEFAULT_REQUEST_TIMEOUT_SECS,
             cors_origins: Vec::new(),
         }
     }

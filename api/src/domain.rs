@@ -16,12 +16,10 @@ pub const CURRENCIES: &[&str] = &[
     "JPY", "KRW", "HKD", "GBP", "AUD", "CHF", "TWD", "INR",
 ];
 
-pub const TITLE_MAX_CHARS: usize = 300;
-pub const SUMMARY_MAX_CHARS: usize = 2_000;
-pub const BODY_MAX_CHARS: usize = 100_000;
-pub const TAG_MAX_CHARS: usize = 50;
-pub const TAGS_MAX: usize = 20;
-pub const SHORT_TEXT_MAX_CHARS: usize = 500;
+pub use crate::limits::{
+    BODY_MAX_CHARS, SHORT_TEXT_MAX_CHARS, SUMMARY_MAX_CHARS, TAG_MAX_CHARS, TAGS_MAX,
+    TITLE_MAX_CHARS,
+};
 
 /// A string that must be present and not longer than `max` characters; kept as given
 /// (no HTML stripping: it is escaped where it is rendered), only trimmed at the ends.
@@ -224,7 +222,7 @@ pub struct Amount {
 }
 
 impl Amount {
-    pub const MAX_DECIMALS: usize = 4;
+    pub const MAX_DECIMALS: usize = crate::limits::AMOUNT_MAX_DECIMALS;
 
     pub fn parse(field: &str, value: &str) -> Result<Amount> {
         let invalid = || {

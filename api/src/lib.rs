@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod kinds;
+pub mod limits;
 pub mod metrics;
 pub mod reference;
 pub mod seed;

@@ -3,16 +3,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::error::{Error, Result};
 
-/// Failures are remembered this long.
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failed logins allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: usize = 5;
-/// Failed logins allowed per client address within the window (several people may share one).
-pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+pub use crate::limits::{
+    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW as WINDOW,
+};
 
 #[derive(Default)]
 pub struct LoginThrottle {

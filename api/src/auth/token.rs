@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const ISSUER: &str = "infoharbor";
 pub const AUDIENCE: &str = "infoharbor-api";
 /// Short, because an access token cannot be revoked before it expires.
-pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+pub use crate::limits::ACCESS_TOKEN_SECONDS;
 /// Clocks drift a little between nodes; the library's default of 60 s is too lenient.
 const LEEWAY_SECONDS: u64 = 5;
 

@@ -1,4 +1,4 @@
-//! The GraphQL schema: its types, its roots, and its limits, all set here in one place.
+//! The GraphQL schema: its types, its roots, and the limits of `crate::limits` applied.
 
 pub mod context;
 pub mod ids;
@@ -17,25 +17,15 @@ use crate::state::AppState;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Deepest nesting a query may have; the deepest useful query (a connection's node's
-/// sectors' children's parent) is well under it.
-pub const MAX_DEPTH: usize = 12;
-/// Largest complexity: every field counts one and a list's fields once per item of its page,
-/// so this admits a full page of 100 items with 40-odd fields each, and refuses alias floods.
-pub const MAX_COMPLEXITY: usize = 5_000;
-pub const MAX_RECURSIVE_DEPTH: usize = 16;
-/// Batched requests are capped; beyond this the whole batch is refused.
-pub const MAX_BATCH_OPERATIONS: usize = 10;
-/// Directives on one field: a legitimate query uses one or two (@include, @skip).
-pub const MAX_DIRECTIVES_PER_FIELD: usize = 5;
+pub use crate::limits::{
+    MAX_BATCH_OPERATIONS, MAX_COMPLEXITY, MAX_DEPTH, MAX_DIRECTIVES_PER_FIELD, MAX_RECURSIVE_DEPTH,
+};
 
 /// What a page of a list costs in complexity: each item's fields count once per item, up
 /// to the largest page (a larger `first` is refused by the resolver itself, by name).
 pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
-    let requested = last
-        .or(first)
-        .unwrap_or(crate::service::content::list::DEFAULT_PAGE_SIZE);
-    requested.clamp(1, crate::service::content::list::MAX_PAGE_SIZE) as usize
+    let requested = last.or(first).unwrap_or(crate::limits::DEFAULT_PAGE_SIZE);
+    requested.clamp(1, crate::limits::MAX_PAGE_SIZE) as usize
 }
 
 fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {

@@ -13,6 +13,7 @@ use crate::graphql::context::state;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::types::content::content_object;
 use crate::graphql::types::reference::Country;
+use crate::limits::PLACE_MAX_CHARS;
 use crate::reference::Reference;
 use crate::service::content::{
     ContentDraft, ContentInput, DetailsDraft, EventType, ListFilter, Purpose,
@@ -67,7 +68,7 @@ impl EventInput {
         {
             return Err(Error::bad_input("capacity", "must be at least 1"));
         }
-        let city = domain::optional_text("city", self.city.as_deref(), 200)?;
+        let city = domain::optional_text("city", self.city.as_deref(), PLACE_MAX_CHARS)?;
         if city.is_none() && !self.online {
             return Err(Error::bad_input(
                 "city",

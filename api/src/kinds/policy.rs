@@ -12,6 +12,7 @@ use crate::graphql::context::state;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::content::content_object;
 use crate::graphql::types::reference::Country;
+use crate::limits::PLACE_MAX_CHARS;
 use crate::reference::Reference;
 use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, ListFilter, PolicyType};
 
@@ -53,7 +54,7 @@ impl PolicyInput {
             document_number: domain::optional_text(
                 "documentNumber",
                 self.document_number.as_deref(),
-                200,
+                PLACE_MAX_CHARS,
             )?,
             effective_date: self.effective_date.map(|date| date.0),
         };

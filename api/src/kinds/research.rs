@@ -9,13 +9,11 @@ use super::ContentKind;
 use crate::domain;
 use crate::error::{Error, Result};
 use crate::graphql::types::content::content_object;
+use crate::limits::NAMES_MAX;
 use crate::reference::Reference;
 use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, IpStatus, ListFilter};
 
 pub struct ResearchResults;
-
-/// Names of institutions or authors one result may list.
-const NAMES_MAX: usize = 50;
 
 #[derive(InputObject, Debug, Clone)]
 pub struct ResearchResultInput {

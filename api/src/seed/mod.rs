@@ -178,12 +178,12 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             },
         )
         .await
-        .map_err(|error| anyhow::anyhow!("failed to create demo user {email}: {error}"))?;
+        .with_context(|| format!("failed to create demo user {email}"))?;
         // The same caller a sign-in as this user would give.
         callers.push(
             users::caller_for_user(state.db.connection(), user)
                 .await
-                .map_err(|error| anyhow::anyhow!("failed to load demo user {email}: {error}"))?,
+                .with_context(|| format!("failed to load demo user {email}"))?,
         );
     }
     let secretariat = &callers[0];
@@ -211,7 +211,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     state.search.defer_indexing(false);
     crate::service::search::replay(state, seq_before)
         .await
-        .map_err(|error| anyhow::anyhow!("failed to index the demo data: {error}"))?;
+        .context("failed to index the demo data")?;
     println!(
         "demo data: {created} items added, {} already there",
         total - created
@@ -236,10 +236,9 @@ async fn seed_item(
     let status = Status::parse(&item.status).with_context(|| format!("{key}: unknown status"))?;
     let draft =
         draft_of(item, &state.reference).with_context(|| format!("{key}: invalid demo item"))?;
-    let fail = |error: crate::error::Error| anyhow::anyhow!("{key}: {error}");
     let record = create_with_seed_key(state, author, draft, Some(key.clone()))
         .await
-        .map_err(fail)?;
+        .with_context(|| format!("{key}: failed to create it"))?;
     let id = record.core.id;
     let steps: &[(Action, Option<&str>)] = match status {
         Status::Draft => &[],
@@ -266,7 +265,7 @@ async fn seed_item(
         };
         transition(state, actor, &id, *action, reason.map(str::to_owned))
             .await
-            .map_err(fail)?;
+            .with_context(|| format!("{key}: failed to {}", action.name()))?;
     }
     Ok(())
 }
@@ -362,5 +361,5 @@ fn draft_of(item: DemoItem, reference: &Reference) -> anyhow::Result<ContentDraf
         }
         _ => anyhow::bail!("an item needs exactly one of opportunity, policy, research or event"),
     };
-    validated.map_err(|error| anyhow::anyhow!("{error}"))
+    Ok(validated?)
 }

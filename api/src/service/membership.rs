@@ -341,7 +341,7 @@ pub async fn decide(
         let certificate_number = domain::required_text(
             "certificateNumber",
             certificate_number.as_deref().unwrap_or_default(),
-            100,
+            crate::limits::CERTIFICATE_NUMBER_MAX_CHARS,
         )?;
         let tier = tier.unwrap_or(MembershipTier::CouncilMember);
         step(

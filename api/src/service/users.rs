@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// How long a refresh token lasts if unused.
-const REFRESH_TOKEN_DAYS: i64 = 30;
+use crate::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, REFRESH_TOKEN_DAYS};
 
 pub struct Tokens {
     pub access_token: String,
@@ -208,16 +208,16 @@ pub async fn register(
 
 fn check_password(password_text: &str) -> Result<()> {
     let length = password_text.chars().count();
-    if length < 8 {
+    if length < PASSWORD_MIN_CHARS {
         return Err(Error::bad_input(
             "password",
-            "must be at least 8 characters",
+            format!("must be at least {PASSWORD_MIN_CHARS} characters"),
         ));
     }
-    if length > 1024 {
+    if length > PASSWORD_MAX_CHARS {
         return Err(Error::bad_input(
             "password",
-            "must be at most 1024 characters",
+            format!("must be at most {PASSWORD_MAX_CHARS} characters"),
         ));
     }
     Ok(())

@@ -1,6 +1,8 @@
-//! The visibility matrix: every role against every read path, for PUBLIC and MEMBERS items.
-//! What a role may not see must not show on any path: lists, totals, `node`, search hits,
-//! search totals, facets, highlights, and contact details.
+//! The visibility matrix: one table of caller × path × visibility → seen or not, which drives
+//! the test. What a caller may not see must not show on any path: lists, totals, `node`,
+//! search hits, search totals, facets, highlights, contact details, who wrote an item and who
+//! moved it, and even relevance scores. A new path is one row of `MATRIX` and one arm of
+//! `Sight::on`.
 
 use api::auth::Role;
 use serde_json::{Value, json};
@@ -8,71 +10,173 @@ use serde_json::{Value, json};
 use crate::fixtures::{opportunity_input, published_opportunity};
 use crate::harness::{TestApp, TestUser, UserSpec, spawn_app};
 
-/// What one caller sees of one item on every path.
-#[derive(Debug, PartialEq, Eq)]
-struct Sight {
-    in_list: bool,
-    in_total: bool,
-    by_node: bool,
-    in_search: bool,
-    in_search_total: bool,
-    in_facets: bool,
-    in_highlights: bool,
-    contact: bool,
+/// The callers, in the order of a row's columns.
+const CALLERS: [&str; 8] = [
+    "anonymous",
+    "user",
+    "investor without a member organisation",
+    "user of an expelled organisation",
+    "correspondent who is not the author",
+    "member",
+    "author",
+    "secretariat",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    InList,
+    InListTotal,
+    ByNode,
+    InSearch,
+    InSearchTotal,
+    InFacets,
+    InHighlights,
+    Contact,
+    /// The author's public face (name, role, organisation).
+    Author,
+    AuthorEmail,
+    History,
+    /// The email of the secretariat, who published the item, in its history.
+    PublisherEmailInHistory,
+    /// The item's relevance score stays the same when MEMBERS items with the same words are
+    /// published: the caller's scores depend only on what the caller may see.
+    ScoreUnmovedByMembersItems,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Public,
+    Members,
+}
+
+const Y: bool = true;
+const N: bool = false;
+
+/// Caller × path × visibility → seen. Columns follow `CALLERS`.
+#[rustfmt::skip]
+const MATRIX: &[(Path, Shown, [bool; 8])] = &[
+    //                                                anon user inv  expl corr mem  auth secr
+    (Path::InList,                    Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InList,                    Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InListTotal,               Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InListTotal,               Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::ByNode,                    Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::ByNode,                    Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InSearch,                  Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InSearch,                  Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InSearchTotal,             Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InSearchTotal,             Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InFacets,                  Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InFacets,                  Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InHighlights,              Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InHighlights,              Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::Contact,                   Shown::Public,  [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::Contact,                   Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::Author,                    Shown::Public,  [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::Author,                    Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::AuthorEmail,               Shown::Public,  [N,   N,   N,   N,   N,   N,   Y,   Y]),
+    (Path::AuthorEmail,               Shown::Members, [N,   N,   N,   N,   N,   N,   Y,   Y]),
+    (Path::History,                   Shown::Public,  [N,   N,   N,   N,   N,   N,   Y,   Y]),
+    (Path::History,                   Shown::Members, [N,   N,   N,   N,   N,   N,   Y,   Y]),
+    (Path::PublisherEmailInHistory,   Shown::Public,  [N,   N,   N,   N,   N,   N,   N,   Y]),
+    (Path::PublisherEmailInHistory,   Shown::Members, [N,   N,   N,   N,   N,   N,   N,   Y]),
+    (Path::ScoreUnmovedByMembersItems, Shown::Public, [Y,   Y,   Y,   Y,   Y,   N,   N,   N]),
+];
+
+/// Everything one caller sees of one item, read once over every path.
+struct Sight {
+    list_edge: Option<Value>,
+    list_total: Value,
+    node: Value,
+    search: Value,
+    score: Option<f64>,
+}
+
+const ITEM_FIELDS: &str = "id ... on Opportunity { contact author { name role organisationName email } history { toStatus actor { role email } } }";
+
 async fn sight(app: &TestApp, token: Option<&str>, id: &str, word: &str, country: &str) -> Sight {
-    let list = app.ok(token, "query($c: [String!]) { opportunities(filter: { countries: $c }) { totalCount edges { node { id contact } } } }", json!({ "c": [country] })).await;
-    let edges = list["opportunities"]["edges"].as_array().unwrap();
-    let listed = edges.iter().find(|edge| edge["node"]["id"] == id);
+    let list = app
+        .ok(
+            token,
+            &format!("query($c: [String!]) {{ opportunities(filter: {{ countries: $c }}) {{ totalCount edges {{ node {{ {ITEM_FIELDS} }} }} }} }}"),
+            json!({ "c": [country] }),
+        )
+        .await;
+    let list_edge = list["opportunities"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|edge| edge["node"]["id"] == id)
+        .cloned();
     let node = app
         .ok(
             token,
-            "query($id: ID!) { node(id: $id) { id ... on Opportunity { contact } } }",
+            &format!("query($id: ID!) {{ node(id: $id) {{ {ITEM_FIELDS} }} }}"),
             json!({ "id": id }),
         )
-        .await;
+        .await["node"]
+        .clone();
     let search = app
-        .ok(token, "query($q: String) { search(query: $q) { totalCount facets { countries { value count } } edges { node { id } highlights { snippet } } } }", json!({ "q": word }))
-        .await;
-    let hits = search["search"]["edges"].as_array().unwrap();
-    let facet = |value: &Value| {
-        value["search"]["facets"]["countries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|count| count["value"] == country)
-    };
+        .ok(token, "query($q: String) { search(query: $q) { totalCount facets { countries { value count } } edges { score node { id } highlights { snippet } } } }", json!({ "q": word }))
+        .await["search"]
+        .clone();
+    let score = search["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|edge| edge["node"]["id"] == id)
+        .and_then(|edge| edge["score"].as_f64());
     Sight {
-        in_list: listed.is_some(),
-        in_total: list["opportunities"]["totalCount"] == 1,
-        by_node: node["node"].is_object(),
-        in_search: hits.iter().any(|hit| hit["node"]["id"] == id),
-        in_search_total: search["search"]["totalCount"] == 1,
-        in_facets: facet(&search),
-        in_highlights: hits
-            .iter()
-            .any(|hit| hit["highlights"].to_string().to_lowercase().contains(word)),
-        contact: listed.is_some_and(|edge| edge["node"]["contact"].is_string())
-            || node["node"]["contact"].is_string(),
+        list_edge,
+        list_total: list["opportunities"]["totalCount"].clone(),
+        node,
+        search,
+        score,
     }
 }
 
-fn all(visible: bool, contact: bool) -> Sight {
-    Sight {
-        in_list: visible,
-        in_total: visible,
-        by_node: visible,
-        in_search: visible,
-        in_search_total: visible,
-        in_facets: visible,
-        in_highlights: visible,
-        contact,
+impl Sight {
+    /// The item as the caller got it, from the list or `node`.
+    fn item(&self) -> Option<&Value> {
+        self.list_edge
+            .as_ref()
+            .map(|edge| &edge["node"])
+            .or_else(|| self.node.is_object().then_some(&self.node))
+    }
+
+    /// Whether `path` showed the item (or the part of it `path` names) to the caller.
+    fn on(&self, path: Path, id: &str, word: &str, country: &str, publisher_email: &str) -> bool {
+        let hits = self.search["edges"].as_array().unwrap();
+        let hit = hits.iter().find(|hit| hit["node"]["id"] == id);
+        let item = self.item();
+        match path {
+            Path::InList => self.list_edge.is_some(),
+            Path::InListTotal => self.list_total == 1,
+            Path::ByNode => self.node.is_object(),
+            Path::InSearch => hit.is_some(),
+            Path::InSearchTotal => self.search["totalCount"] == 1,
+            Path::InFacets => self.search["facets"]["countries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|count| count["value"] == country),
+            Path::InHighlights => hits
+                .iter()
+                .any(|hit| hit["highlights"].to_string().to_lowercase().contains(word)),
+            Path::Contact => item.is_some_and(|item| item["contact"].is_string()),
+            Path::Author => item.is_some_and(|item| item["author"]["name"].is_string()),
+            Path::AuthorEmail => item.is_some_and(|item| item["author"]["email"].is_string()),
+            Path::History => item.is_some_and(|item| item["history"].is_array()),
+            Path::PublisherEmailInHistory => {
+                item.is_some_and(|item| item["history"].to_string().contains(publisher_email))
+            }
+            Path::ScoreUnmovedByMembersItems => unreachable!("compared across two sights"),
+        }
     }
 }
 
 #[tokio::test]
-async fn each_role_sees_exactly_what_it_may_on_every_path() {
+async fn each_role_sees_exactly_what_the_matrix_says_on_every_path() {
     let app = spawn_app().await;
     let secretariat = app.secretariat().await;
     let author = app.correspondent(true).await;
@@ -119,38 +223,85 @@ async fn each_role_sees_exactly_what_it_may_on_every_path() {
         opportunity_input("Membersecret tender", &["TL"], &["0508"], "MEMBERS"),
     )
     .await;
-
-    let roles: [(&str, Option<&TestUser>, bool); 8] = [
-        ("anonymous", None, false),
-        ("user", Some(&plain_user), false),
-        (
-            "investor without a member organisation",
-            Some(&investor),
-            false,
-        ),
-        ("user of an expelled organisation", Some(&expelled), false),
-        (
-            "correspondent who is not the author",
-            Some(&other_correspondent),
-            false,
-        ),
-        ("member", Some(&member), true),
-        ("author", Some(&author), true),
-        ("secretariat", Some(&secretariat), true),
+    let items = [
+        (Shown::Public, public.as_str(), "openvisible", "BN"),
+        (Shown::Members, members.as_str(), "membersecret", "TL"),
     ];
-    for (role, user, entitled) in roles {
-        let token = user.map(|user| user.token.as_str());
-        let seen_public = sight(&app, token, &public, "openvisible", "BN").await;
-        assert_eq!(
-            seen_public,
-            all(true, entitled),
-            "{role} on the PUBLIC item"
-        );
-        let seen_members = sight(&app, token, &members, "membersecret", "TL").await;
-        assert_eq!(
-            seen_members,
-            all(entitled, entitled),
-            "{role} on the MEMBERS item"
-        );
+
+    let callers: [Option<&TestUser>; 8] = [
+        None,
+        Some(&plain_user),
+        Some(&investor),
+        Some(&expelled),
+        Some(&other_correspondent),
+        Some(&member),
+        Some(&author),
+        Some(&secretariat),
+    ];
+    let mut before = Vec::new();
+    for caller in callers {
+        let token = caller.map(|user| user.token.as_str());
+        let mut sights = Vec::new();
+        for (_, id, word, country) in items {
+            sights.push(sight(&app, token, id, word, country).await);
+        }
+        before.push(sights);
     }
+
+    // Member-only items with the public item's words, published after the first look.
+    for country in ["KH", "LA", "MM"] {
+        published_opportunity(
+            &app,
+            &author,
+            &secretariat,
+            opportunity_input(
+                "Openvisible openvisible openvisible tender for members, with a longer title",
+                &[country],
+                &["0508"],
+                "MEMBERS",
+            ),
+        )
+        .await;
+    }
+    let mut public_scores_after = Vec::new();
+    for caller in callers {
+        let token = caller.map(|user| user.token.as_str());
+        public_scores_after.push(sight(&app, token, &public, "openvisible", "BN").await.score);
+    }
+
+    let mut mismatches = Vec::new();
+    for (path, shown, expected) in MATRIX {
+        let (item_index, (_, id, word, country)) = items
+            .iter()
+            .enumerate()
+            .find(|(_, item)| item.0 == *shown)
+            .unwrap();
+        for (caller_index, caller) in CALLERS.iter().enumerate() {
+            let seen = match path {
+                Path::ScoreUnmovedByMembersItems => {
+                    let score_before = before[caller_index][item_index].score;
+                    assert!(score_before.is_some(), "{caller} finds the public item");
+                    score_before == public_scores_after[caller_index]
+                }
+                _ => before[caller_index][item_index].on(
+                    *path,
+                    id,
+                    word,
+                    country,
+                    &secretariat.email,
+                ),
+            };
+            if seen != expected[caller_index] {
+                mismatches.push(format!(
+                    "{caller} × {path:?} × {shown:?}: expected {}, got {seen}",
+                    expected[caller_index]
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "the matrix does not hold:\n{}",
+        mismatches.join("\n")
+    );
 }

@@ -2,11 +2,9 @@
 
 use async_graphql::{Context, Object};
 
-use crate::error::Error;
 use crate::graphql::context::{caller, state};
-use crate::graphql::types::search::{SearchFilter, SearchResults, SearchSort};
-use crate::service::content::list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::service::search;
+use crate::graphql::types::search::SearchResults;
+use crate::service::search::{self, SearchFilter, SearchSort};
 
 #[derive(Default)]
 pub struct SearchQuery;
@@ -27,25 +25,14 @@ impl SearchQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<SearchResults> {
-        let state = state(context)?;
-        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
-            return Err(Error::bad_input(
-                "first",
-                format!("must be between 0 and {MAX_PAGE_SIZE}, got {first}"),
-            )
-            .into());
-        }
-        let mut request = filter.unwrap_or_default().into_request(&state.reference)?;
-        request.text = query.unwrap_or_default();
-        request.sort = match sort.unwrap_or_default() {
-            SearchSort::Relevance => ::search::Sort::Relevance,
-            SearchSort::Newest => ::search::Sort::Newest,
-            SearchSort::Deadline => ::search::Sort::Deadline,
+        let asked = search::SearchRequest {
+            text: query,
+            filter,
+            sort,
+            first,
+            after,
         };
-        request.first = first as usize;
-        request.after = after;
-        Ok(search::search(state, caller(context)?, request)
+        Ok(search::search(state(context)?, caller(context)?, asked)
             .await?
             .into())
     }

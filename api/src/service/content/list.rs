@@ -25,8 +25,7 @@ use crate::kinds::{
 use crate::reference::Reference;
 use crate::service::access;
 
-pub const DEFAULT_PAGE_SIZE: i32 = 20;
-pub const MAX_PAGE_SIZE: i32 = 100;
+pub use crate::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// What a list may be narrowed by. Kind-specific fields are refused on other kinds.
 #[derive(Debug, Clone, Default)]
