@@ -7,6 +7,7 @@ pub mod glossary;
 mod index;
 mod query;
 mod schema;
+mod visibility;
 mod writer;
 
 pub use index::{Document, OpenState, SearchIndex, Text};

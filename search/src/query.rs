@@ -2,21 +2,23 @@
 //! glossary expansion) combined with filters, sorted and paginated by keyset cursors, with
 //! totals, facets and highlighted snippets over exactly what the caller may see.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
 use tantivy::tokenizer::TokenStream;
-use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::analysis::{self, fold, has_han, is_latin_word};
 use crate::collect::FacetCollector;
 use crate::index::SearchIndex;
+use crate::visibility::{VisibleStatistics, visible_documents};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +33,8 @@ pub enum Sort {
 
 /// A search as the caller may run it. `include_members` says whether MEMBERS items may be
 /// seen: visibility is a term of the query itself, so totals, facets and highlights only
-/// ever count what the caller may see.
+/// ever count what the caller may see, and relevance is computed over only those items
+/// (`crate::visibility` holds the rule).
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub text: String,
@@ -112,6 +115,25 @@ fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
             .iter()
             .map(|value| Term::from_field_text(field, value)),
     ))
+}
+
+/// All of `clauses` must match (`None` when there are none), scored as
+/// `first + (second + (third + …))`. A flat `BooleanQuery` of three or more scored `Must`
+/// clauses would add their scores in the order of their posting-list lengths, which count
+/// documents the caller may not see, and floating-point addition of three terms depends on
+/// their order: a hidden document could change a visible one's score in its last bit (seen
+/// in segments of more than 4,096 documents). An intersection of two scored clauses adds them
+/// the same way round or not at all (`a + b == b + a`), so nesting pairs keeps every score a
+/// function of the visible documents alone. Filters score zero and may be flat.
+fn all_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    let mut all = clauses.pop()?;
+    while let Some(clause) = clauses.pop() {
+        all = boxed(BooleanQuery::new(vec![
+            (Occur::Must, clause),
+            (Occur::Must, all),
+        ]));
+    }
+    Some(all)
 }
 
 /// A filter that narrows without changing scores.
@@ -247,12 +269,7 @@ impl SearchIndex {
             return None;
         }
         if tokens.len() == 1 || has_han(phrase) {
-            return Some(boxed(BooleanQuery::new(
-                self.all_tokens(phrase)
-                    .into_iter()
-                    .map(|query| (Occur::Must, query))
-                    .collect(),
-            )));
+            return all_of(self.all_tokens(phrase));
         }
         let per_field = self
             .text_fields()
@@ -283,18 +300,7 @@ impl SearchIndex {
                 .group(group)
                 .iter()
                 .filter_map(|term| {
-                    let clauses = self.all_tokens(term);
-                    (!clauses.is_empty()).then(|| {
-                        (
-                            Occur::Should,
-                            boxed(BooleanQuery::new(
-                                clauses
-                                    .into_iter()
-                                    .map(|clause| (Occur::Must, clause))
-                                    .collect(),
-                            )),
-                        )
-                    })
+                    all_of(self.all_tokens(term)).map(|query| (Occur::Should, query))
                 })
                 .collect::<Vec<_>>();
             if !equivalents.is_empty() {
@@ -319,38 +325,13 @@ impl SearchIndex {
                 boxed(TermSetQuery::new(anywhere))
             })
             .collect();
-        let text_query = (!required.is_empty()).then(|| {
-            boxed(BooleanQuery::new(
-                required
-                    .into_iter()
-                    .map(|query| (Occur::Must, query))
-                    .collect(),
-            ))
-        });
-        (text_query, exclusions)
+        (all_of(required), exclusions)
     }
 
     fn filters(&self, request: &Request) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
         let mut clauses = Vec::new();
-        if !request.include_members {
-            let public = TermQuery::new(
-                Term::from_field_text(fields.visibility, "PUBLIC"),
-                IndexRecordOption::Basic,
-            );
-            let visible = match &request.viewer_id {
-                Some(viewer) => {
-                    let own = TermQuery::new(
-                        Term::from_field_text(fields.author, viewer),
-                        IndexRecordOption::Basic,
-                    );
-                    boxed(BooleanQuery::new(vec![
-                        (Occur::Should, boxed(public)),
-                        (Occur::Should, boxed(own)),
-                    ]))
-                }
-                None => boxed(public),
-            };
+        if let Some(visible) = visible_documents(fields, request) {
             clauses.push(filter(visible));
         }
 
@@ -430,6 +411,17 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
+        // Relevance and snippet term weights come from statistics over what the caller may
+        // see (see `visibility`). A caller who sees everything gets tantivy's index-wide
+        // statistics, which are then already theirs; a search without text scores no terms.
+        let visible_statistics = match (visible_documents(&self.fields, request), &text_query) {
+            (Some(visible), Some(_)) => Some(VisibleStatistics::new(&searcher, &*visible)?),
+            _ => None,
+        };
+        let statistics: &dyn Bm25StatisticsProvider = match &visible_statistics {
+            Some(visible_statistics) => visible_statistics,
+            None => &searcher,
+        };
         let limit = request.first + 1;
         let top = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &SegmentReader| {
             let keys = segment.fast_fields().u64("key").ok();
@@ -462,8 +454,11 @@ impl SearchIndex {
         let facet_collector = FacetCollector {
             fields: vec!["kind", "countries", "sectors"],
         };
-        let (top_docs, total, facet_counts) =
-            searcher.search(&query, &(top, Count, facet_collector))?;
+        let (top_docs, total, facet_counts) = searcher.search_with_statistics_provider(
+            &query,
+            &(top, Count, facet_collector),
+            statistics,
+        )?;
 
         let mut ranked: Vec<(SortKey, DocAddress)> = top_docs
             .into_iter()
@@ -478,8 +473,7 @@ impl SearchIndex {
                 .into_iter()
                 .zip(["title", "summary", "body"])
                 .map(|((field, _), name)| {
-                    let mut generator = SnippetGenerator::create(&searcher, &**text_query, field)?;
-                    generator.set_max_num_chars(SNIPPET_BYTES);
+                    let generator = snippet_generator(&searcher, statistics, &**text_query, field)?;
                     Ok((name, generator))
                 })
                 .collect::<tantivy::Result<Vec<_>>>()?,
@@ -537,6 +531,43 @@ impl SearchIndex {
             has_next_page,
         })
     }
+}
+
+/// A snippet generator for `field` that weighs each query term as `SnippetGenerator::create`
+/// does (`1 / (1 + doc_freq)`, so the fragment with the rarest words wins), but with the
+/// document frequency from `statistics`: `create` reads the index-wide `Searcher::doc_freq`,
+/// which counts documents the caller may not see and so would let them decide which
+/// fragment a caller is shown. `SnippetGenerator::new` takes the weights directly.
+fn snippet_generator(
+    searcher: &Searcher,
+    statistics: &dyn Bm25StatisticsProvider,
+    query: &dyn Query,
+    field: Field,
+) -> tantivy::Result<SnippetGenerator> {
+    let mut terms: BTreeSet<&Term> = BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term);
+        }
+    });
+    let mut weights: BTreeMap<String, Score> = BTreeMap::new();
+    for term in terms {
+        let value = term.value();
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        let doc_freq = statistics.doc_freq(term)?;
+        if doc_freq > 0 {
+            weights.insert(text.to_owned(), 1.0 / (1.0 + doc_freq as Score));
+        }
+    }
+    let tokenizer = searcher.index().tokenizer_for_field(field)?;
+    Ok(SnippetGenerator::new(
+        weights,
+        tokenizer,
+        field,
+        SNIPPET_BYTES,
+    ))
 }
 
 /// A range query from optional bounds; `None` when both are open.

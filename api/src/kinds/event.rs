@@ -3,10 +3,11 @@
 //! deadline and capacity.
 
 use async_graphql::{Context, InputObject};
-use entities::{content, event_details};
-use sea_orm::{ColumnTrait, QueryFilter, Select};
+use entities::content;
+use entities::event_details::{self, Column};
+use sea_orm::Select;
 
-use super::{ContentKind, within};
+use super::{ContentKind, any_of, details_storage, within};
 use crate::domain;
 use crate::error::{Error, Result};
 use crate::graphql::context::state;
@@ -19,7 +20,7 @@ use crate::service::content::{
     ContentDraft, ContentInput, DetailsDraft, EventType, ListFilter, Purpose,
 };
 
-pub struct Events;
+details_storage!(Events, event_details);
 
 #[derive(InputObject, Debug, Clone)]
 pub struct EventInput {
@@ -40,10 +41,6 @@ pub struct EventInput {
     pub venue: Option<String>,
     pub registration_deadline: Option<DateTime>,
 }
-
-/// An event's validated details; only [`EventInput::validate`] builds one.
-#[derive(Debug, Clone)]
-pub struct Draft(event_details::Model);
 
 impl EventInput {
     pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
@@ -111,27 +108,9 @@ impl EventInput {
 }
 
 impl ContentKind for Events {
-    type Draft = Draft;
-    type Entity = event_details::Entity;
-
     /// The venue's country is a country the correspondent must cover.
     fn named_countries(row: &event_details::Model) -> Vec<String> {
         row.country_code.iter().cloned().collect()
-    }
-
-    fn details(draft: &Draft) -> &event_details::Model {
-        &draft.0
-    }
-
-    fn row(content_id: &str, draft: &Draft) -> event_details::Model {
-        event_details::Model {
-            content_id: content_id.to_owned(),
-            ..draft.0.clone()
-        }
-    }
-
-    fn content_id_column() -> event_details::Column {
-        event_details::Column::ContentId
     }
 
     fn index(row: &event_details::Model, document: &mut search::Document) {
@@ -139,16 +118,11 @@ impl ContentKind for Events {
     }
 
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
-        let mut query = query;
-        if !filter.event_types.is_empty() {
-            query = query.filter(
-                event_details::Column::EventType
-                    .is_in(filter.event_types.iter().map(|kind| kind.as_str())),
-            );
-        }
+        let types = filter.event_types.iter().map(|kind| kind.as_str());
+        let query = any_of(query, Column::EventType, types);
         within(
             query,
-            event_details::Column::StartsAt,
+            Column::StartsAt,
             filter.starts_from,
             filter.starts_to,
         )

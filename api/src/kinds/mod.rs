@@ -20,37 +20,78 @@ use sea_orm::{
 use crate::error::Result;
 use crate::service::content::ListFilter;
 
-/// What a content kind provides to the shared content path. Implemented by each kind's
-/// module on a marker type; the path dispatches on `Kind` and calls these statically.
-pub(crate) trait ContentKind {
+/// How a kind's validated details reach its table; written by [`details_storage!`].
+pub(crate) trait Storage {
     /// The kind's details, validated: only the kind's input builds one.
     type Draft;
     /// The kind's details table.
     type Entity: EntityTrait;
 
-    /// Countries the details name besides the item's own (a policy's jurisdiction, an event's
-    /// venue): a correspondent's scope must cover these too.
-    fn named_countries(row: &<Self::Entity as EntityTrait>::Model) -> Vec<String>;
+    /// The details row to store for `content_id`.
+    fn row(content_id: &str, draft: &Self::Draft) -> <Self::Entity as EntityTrait>::Model;
 
     /// The details a draft holds (its content id not set yet).
     fn details(draft: &Self::Draft) -> &<Self::Entity as EntityTrait>::Model;
 
-    /// The details row to store for `content_id`.
-    fn row(content_id: &str, draft: &Self::Draft) -> <Self::Entity as EntityTrait>::Model;
-
     /// The column holding the content id in the details table.
     fn content_id_column() -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// What a content kind adds to the shared content path beyond storage; a kind with nothing
+/// to add keeps the defaults.
+pub(crate) trait ContentKind: Storage {
+    /// Countries the details name besides the item's own (a policy's jurisdiction, an event's
+    /// venue): a correspondent's scope must cover these too.
+    fn named_countries(_row: &<Self::Entity as EntityTrait>::Model) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Fills what the kind adds to a search document.
-    fn index(row: &<Self::Entity as EntityTrait>::Model, document: &mut search::Document);
+    fn index(_row: &<Self::Entity as EntityTrait>::Model, _document: &mut search::Document) {}
 
     /// Narrows a list of this kind by the kind's own filter fields; the details table is
     /// joined already.
-    fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity>;
+    fn narrow(query: Select<content::Entity>, _filter: &ListFilter) -> Select<content::Entity> {
+        query
+    }
 }
 
+/// Declares a kind's marker type, its validated `Draft` (a details row whose fields only the
+/// kind's module sets), and the [`Storage`] between the two.
+macro_rules! details_storage {
+    ($(#[$meta:meta])* $marker:ident, $table:ident) => {
+        $(#[$meta])*
+        pub struct $marker;
+
+        /// The kind's validated details; only the kind's input builds one.
+        #[derive(Debug, Clone)]
+        pub struct Draft($table::Model);
+
+        impl $crate::kinds::Storage for $marker {
+            type Draft = Draft;
+            type Entity = $table::Entity;
+
+            fn row(content_id: &str, draft: &Draft) -> $table::Model {
+                $table::Model {
+                    content_id: content_id.to_owned(),
+                    ..draft.0.clone()
+                }
+            }
+
+            fn details(draft: &Draft) -> &$table::Model {
+                &draft.0
+            }
+
+            fn content_id_column() -> $table::Column {
+                $table::Column::ContentId
+            }
+        }
+    };
+}
+pub(crate) use details_storage;
+
 /// Stores the details of `content_id`, replacing what was there on update.
-pub(crate) async fn write_details<K: ContentKind>(
+pub(crate) async fn write_details<K: Storage>(
     connection: &impl ConnectionTrait,
     content_id: &str,
     draft: &K::Draft,
@@ -73,7 +114,7 @@ where
 }
 
 /// The details rows of the items `ids`.
-pub(crate) async fn load_details<K: ContentKind>(
+pub(crate) async fn load_details<K: Storage>(
     connection: &impl ConnectionTrait,
     ids: Vec<String>,
 ) -> Result<Vec<<K::Entity as EntityTrait>::Model>> {
@@ -84,6 +125,18 @@ pub(crate) async fn load_details<K: ContentKind>(
         .filter(K::content_id_column().is_in(ids))
         .all(connection)
         .await?)
+}
+
+/// Items whose `column` is one of `values` (all items when there are none).
+pub(crate) fn any_of<'a>(
+    query: Select<content::Entity>,
+    column: impl ColumnTrait,
+    values: impl ExactSizeIterator<Item = &'a str>,
+) -> Select<content::Entity> {
+    if values.len() == 0 {
+        return query;
+    }
+    query.filter(column.is_in(values))
 }
 
 /// `from <= column <= to`, each bound optional.

@@ -7,7 +7,7 @@ use chrono::Utc;
 use entities::{content, opportunity_details};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 
-use super::{ContentKind, within};
+use super::{ContentKind, any_of, details_storage, within};
 use crate::domain::{self, Amount};
 use crate::error::{Error, Result};
 use crate::graphql::context::caller;
@@ -19,7 +19,7 @@ use crate::service::content::{
     ContentDraft, ContentInput, DetailsDraft, ListFilter, OpportunityType, Purpose, Stage,
 };
 
-pub struct Opportunities;
+details_storage!(Opportunities, opportunity_details);
 
 #[derive(InputObject, Debug, Clone)]
 pub struct OpportunityInput {
@@ -36,10 +36,6 @@ pub struct OpportunityInput {
     /// Shown only to members, the secretariat and the author.
     pub contact: Option<String>,
 }
-
-/// An opportunity's validated details; only [`OpportunityInput::validate`] builds one.
-#[derive(Debug, Clone)]
-pub struct Draft(opportunity_details::Model);
 
 impl OpportunityInput {
     pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
@@ -79,12 +75,7 @@ impl OpportunityInput {
             amount_min: amount_min.map(Amount::into_string),
             amount_max: amount_max.map(Amount::into_string),
             currency,
-            stage: self
-                .stage
-                .as_deref()
-                .map(|stage| Stage::from_input("stage", stage))
-                .transpose()?
-                .map(|stage| stage.as_str().to_owned()),
+            stage: Stage::stored_from_input("stage", self.stage.as_deref())?,
             deadline: self.deadline.map(|date| date.0),
             contact: domain::optional_text(
                 "contact",
@@ -100,28 +91,6 @@ impl OpportunityInput {
 }
 
 impl ContentKind for Opportunities {
-    type Draft = Draft;
-    type Entity = opportunity_details::Entity;
-
-    fn named_countries(_row: &opportunity_details::Model) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn details(draft: &Draft) -> &opportunity_details::Model {
-        &draft.0
-    }
-
-    fn row(content_id: &str, draft: &Draft) -> opportunity_details::Model {
-        opportunity_details::Model {
-            content_id: content_id.to_owned(),
-            ..draft.0.clone()
-        }
-    }
-
-    fn content_id_column() -> opportunity_details::Column {
-        opportunity_details::Column::ContentId
-    }
-
     fn index(row: &opportunity_details::Model, document: &mut search::Document) {
         document.opportunity_type = Some(row.opportunity_type.clone());
         document.currency = row.currency.clone();
@@ -141,28 +110,19 @@ impl ContentKind for Opportunities {
     }
 
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
-        let mut query = query;
-        if !filter.opportunity_types.is_empty() {
-            query = query.filter(
-                opportunity_details::Column::OpportunityType
-                    .is_in(filter.opportunity_types.iter().map(|kind| kind.as_str())),
-            );
+        let types = filter.opportunity_types.iter().map(|kind| kind.as_str());
+        let query = any_of(query, opportunity_details::Column::OpportunityType, types);
+        let (from, to) = (filter.deadline_from, filter.deadline_to);
+        let query = within(query, opportunity_details::Column::Deadline, from, to);
+        if filter.include_expired {
+            return query;
         }
-        query = within(
-            query,
-            opportunity_details::Column::Deadline,
-            filter.deadline_from,
-            filter.deadline_to,
-        );
-        if !filter.include_expired {
-            let today = Utc::now().date_naive();
-            query = query.filter(
-                Condition::any()
-                    .add(opportunity_details::Column::Deadline.is_null())
-                    .add(opportunity_details::Column::Deadline.gte(today)),
-            );
-        }
-        query
+        let today = Utc::now().date_naive();
+        query.filter(
+            Condition::any()
+                .add(opportunity_details::Column::Deadline.is_null())
+                .add(opportunity_details::Column::Deadline.gte(today)),
+        )
     }
 }
 

@@ -2,10 +2,11 @@
 //! authority for a jurisdiction.
 
 use async_graphql::{Context, InputObject};
-use entities::{content, policy_details};
-use sea_orm::{ColumnTrait, QueryFilter, Select};
+use entities::content;
+use entities::policy_details::{self, Column};
+use sea_orm::Select;
 
-use super::{ContentKind, within};
+use super::{ContentKind, any_of, details_storage, within};
 use crate::domain;
 use crate::error::Result;
 use crate::graphql::context::state;
@@ -16,7 +17,7 @@ use crate::limits::PLACE_MAX_CHARS;
 use crate::reference::Reference;
 use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, ListFilter, PolicyType};
 
-pub struct Policies;
+details_storage!(Policies, policy_details);
 
 #[derive(InputObject, Debug, Clone)]
 pub struct PolicyInput {
@@ -29,10 +30,6 @@ pub struct PolicyInput {
     pub document_number: Option<String>,
     pub effective_date: Option<Date>,
 }
-
-/// A policy's validated details; only [`PolicyInput::validate`] builds one.
-#[derive(Debug, Clone)]
-pub struct Draft(policy_details::Model);
 
 impl PolicyInput {
     pub fn validate(self, reference: &Reference) -> Result<ContentDraft> {
@@ -66,42 +63,17 @@ impl PolicyInput {
 }
 
 impl ContentKind for Policies {
-    type Draft = Draft;
-    type Entity = policy_details::Entity;
-
     /// The jurisdiction is a country the correspondent must cover.
     fn named_countries(row: &policy_details::Model) -> Vec<String> {
         row.jurisdiction_code.iter().cloned().collect()
     }
 
-    fn details(draft: &Draft) -> &policy_details::Model {
-        &draft.0
-    }
-
-    fn row(content_id: &str, draft: &Draft) -> policy_details::Model {
-        policy_details::Model {
-            content_id: content_id.to_owned(),
-            ..draft.0.clone()
-        }
-    }
-
-    fn content_id_column() -> policy_details::Column {
-        policy_details::Column::ContentId
-    }
-
-    fn index(_row: &policy_details::Model, _document: &mut search::Document) {}
-
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
-        let mut query = query;
-        if !filter.policy_types.is_empty() {
-            query = query.filter(
-                policy_details::Column::PolicyType
-                    .is_in(filter.policy_types.iter().map(|kind| kind.as_str())),
-            );
-        }
+        let types = filter.policy_types.iter().map(|kind| kind.as_str());
+        let query = any_of(query, Column::PolicyType, types);
         within(
             query,
-            policy_details::Column::EffectiveDate,
+            Column::EffectiveDate,
             filter.effective_from,
             filter.effective_to,
         )

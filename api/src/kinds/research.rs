@@ -2,18 +2,17 @@
 //! and whether it is open to commercialisation.
 
 use async_graphql::InputObject;
-use entities::{content, research_details};
-use sea_orm::Select;
+use entities::research_details;
 
-use super::ContentKind;
+use super::{ContentKind, details_storage};
 use crate::domain;
 use crate::error::{Error, Result};
 use crate::graphql::types::content::content_object;
 use crate::limits::NAMES_MAX;
 use crate::reference::Reference;
-use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, IpStatus, ListFilter};
+use crate::service::content::{ContentDraft, ContentInput, DetailsDraft, IpStatus};
 
-pub struct ResearchResults;
+details_storage!(ResearchResults, research_details);
 
 #[derive(InputObject, Debug, Clone)]
 pub struct ResearchResultInput {
@@ -28,10 +27,6 @@ pub struct ResearchResultInput {
     #[graphql(default)]
     pub open_to_commercialisation: bool,
 }
-
-/// A research result's validated details; only [`ResearchResultInput::validate`] builds one.
-#[derive(Debug, Clone)]
-pub struct Draft(research_details::Model);
 
 fn names(field: &str, values: &[String]) -> Result<Vec<String>> {
     if values.len() > NAMES_MAX {
@@ -72,12 +67,7 @@ impl ResearchResultInput {
             institutions: as_json(&institutions)?,
             authors: as_json(&names("authors", &self.authors)?)?,
             readiness_level: self.readiness_level,
-            ip_status: self
-                .ip_status
-                .as_deref()
-                .map(|status| IpStatus::from_input("ipStatus", status))
-                .transpose()?
-                .map(|status| status.as_str().to_owned()),
+            ip_status: IpStatus::stored_from_input("ipStatus", self.ip_status.as_deref())?,
             open_to_commercialisation: self.open_to_commercialisation,
         };
         Ok(ContentDraft::new(
@@ -87,35 +77,7 @@ impl ResearchResultInput {
     }
 }
 
-impl ContentKind for ResearchResults {
-    type Draft = Draft;
-    type Entity = research_details::Entity;
-
-    fn named_countries(_row: &research_details::Model) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn details(draft: &Draft) -> &research_details::Model {
-        &draft.0
-    }
-
-    fn row(content_id: &str, draft: &Draft) -> research_details::Model {
-        research_details::Model {
-            content_id: content_id.to_owned(),
-            ..draft.0.clone()
-        }
-    }
-
-    fn content_id_column() -> research_details::Column {
-        research_details::Column::ContentId
-    }
-
-    fn index(_row: &research_details::Model, _document: &mut search::Document) {}
-
-    fn narrow(query: Select<content::Entity>, _filter: &ListFilter) -> Select<content::Entity> {
-        query
-    }
-}
+impl ContentKind for ResearchResults {}
 
 content_object!(
     /// A research result open (or not) to commercialisation.

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use super::types::{Kind, Visibility};
 use crate::domain;
 use crate::error::{Error, Result};
-use crate::kinds::ContentKind;
 use crate::kinds::event::{self, Events};
 use crate::kinds::opportunity::{self, Opportunities};
 use crate::kinds::policy::{self, Policies};
 use crate::kinds::research::{self, ResearchResults};
+use crate::kinds::{ContentKind, Storage};
 use crate::reference::Reference;
 
 /// Whether a write creates an item (dates must not lie before `now`, the moment of writing)

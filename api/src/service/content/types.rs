@@ -21,6 +21,15 @@ macro_rules! stored_enum {
             /// Every value, in declaration order.
             pub const ALL: &[$name] = &[$($name::$variant),+];
 
+            /// The stored form of an optional caller's value (see `from_input`).
+            pub fn stored_from_input(
+                field: &str,
+                text: Option<&str>,
+            ) -> crate::error::Result<Option<String>> {
+                text.map(|text| Self::from_input(field, text).map(|value| value.as_str().to_owned()))
+                    .transpose()
+            }
+
             /// Reads a caller's value (any case; spaces and hyphens for underscores), or
             /// `BAD_USER_INPUT` on `field` listing the values there are.
             pub fn from_input(field: &str, text: &str) -> crate::error::Result<Self> {
