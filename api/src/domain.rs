@@ -354,19 +354,6 @@ pub fn time_zone(field: &str, value: &str) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
-/// One of `allowed`, compared case-insensitively, returned upper-case.
-pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<String> {
-    let normalised = value.trim().to_ascii_uppercase().replace([' ', '-'], "_");
-    if allowed.contains(&normalised.as_str()) {
-        Ok(normalised)
-    } else {
-        Err(Error::bad_input(
-            field,
-            format!("'{value}' is not one of {}", allowed.join(", ")),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

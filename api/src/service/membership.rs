@@ -36,13 +36,16 @@ stored_enum!(
 
 use MembershipStatus::{Applied, Declined, Expelled, Member, UnderCouncilReview, Withdrawn};
 
-pub const ORGANISATION_TYPES: &[&str] = &[
-    "ENTERPRISE",
-    "ASSOCIATION",
-    "INVESTOR_OR_FINANCIAL_INSTITUTION",
-    "UNIVERSITY",
-    "RESEARCH_INSTITUTE",
-];
+stored_enum!(
+    /// The kinds of organisation the alliance admits (charter art. 16).
+    OrganisationType {
+        Enterprise => "ENTERPRISE",
+        Association => "ASSOCIATION",
+        InvestorOrFinancialInstitution => "INVESTOR_OR_FINANCIAL_INSTITUTION",
+        University => "UNIVERSITY",
+        ResearchInstitute => "RESEARCH_INSTITUTE",
+    }
+);
 
 /// An application as the applicant writes it, validated.
 pub struct Application {
@@ -67,11 +70,12 @@ impl Application {
         Ok(Application {
             name: domain::required_text("input.name", name, domain::SHORT_TEXT_MAX_CHARS)?,
             country: domain::country_code("input.country", country, reference)?,
-            organisation_type: domain::one_of(
+            organisation_type: OrganisationType::from_input(
                 "input.organisationType",
                 organisation_type,
-                ORGANISATION_TYPES,
-            )?,
+            )?
+            .as_str()
+            .to_owned(),
             description: domain::required_text(
                 "input.description",
                 description,
