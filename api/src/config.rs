@@ -78,6 +78,17 @@ pub struct ServeConfig {
         global = true
     )]
     pub cors_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` header names the client (comma-separated IP
+    /// addresses or CIDR ranges); none by default. Throttles count the client, so behind a
+    /// proxy this must list it, or everyone would share the proxy's address. From any other
+    /// peer the header is ignored, since anyone can send it.
+    #[arg(
+        long,
+        env = "HARBOR_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<crate::auth::throttle::IpRange>,
 }
 
 impl Default for ServeConfig {
@@ -88,6 +99,7 @@ impl Default for ServeConfig {
             max_body_bytes: crate::limits::DEFAULT_MAX_BODY_BYTES,
             request_timeout_secs: crate::limits::DEFAULT_REQUEST_TIMEOUT_SECS,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -17,8 +17,8 @@ pub const CURRENCIES: &[&str] = &[
 ];
 
 pub use crate::limits::{
-    BODY_MAX_CHARS, SHORT_TEXT_MAX_CHARS, SUMMARY_MAX_CHARS, TAG_MAX_CHARS, TAGS_MAX,
-    TITLE_MAX_CHARS,
+    BODY_MAX_CHARS, PLACE_MAX_CHARS, SHORT_TEXT_MAX_CHARS, SUMMARY_MAX_CHARS, TAG_MAX_CHARS,
+    TAGS_MAX, TITLE_MAX_CHARS,
 };
 
 /// A string that must be present and not longer than `max` characters; kept as given
@@ -39,6 +39,10 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
 }
 
 fn bounded_text(field: &str, text: &str, max: usize) -> Result<String> {
+    // NUL ends strings in C libraries, logs and terminals further down the line.
+    if text.contains('\0') {
+        return Err(Error::bad_input(field, "must not contain NUL characters"));
+    }
     let length = text.chars().count();
     if length > max {
         return Err(Error::bad_input(
@@ -47,6 +51,23 @@ fn bounded_text(field: &str, text: &str, max: usize) -> Result<String> {
         ));
     }
     Ok(text.to_owned())
+}
+
+/// Refuses a list input longer than `LIST_INPUT_MAX`, before anything reads its values.
+pub fn list_len(field: &str, length: usize) -> Result<()> {
+    use crate::limits::LIST_INPUT_MAX;
+    if length > LIST_INPUT_MAX {
+        return Err(Error::bad_input(
+            field,
+            format!("at most {LIST_INPUT_MAX} values, got {length}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `list_len` for an optional list.
+pub fn optional_list_len<T>(field: &str, values: &Option<Vec<T>>) -> Result<()> {
+    list_len(field, values.as_ref().map_or(0, Vec::len))
 }
 
 /// A BCP 47 tag whose primary language is one the exchange publishes in; returned in
@@ -98,6 +119,7 @@ fn known_codes(
     normalise: impl Fn(&str) -> String,
     known: impl Fn(&str) -> bool,
 ) -> Result<Vec<String>> {
+    list_len(field, values.len())?;
     let mut codes: Vec<String> = Vec::new();
     for value in values {
         let code = normalise(value.trim());
@@ -188,6 +210,7 @@ pub fn sector_codes(
 
 /// Tags trimmed and lower-cased, without duplicates.
 pub fn tags(field: &str, values: &[String]) -> Result<Vec<String>> {
+    list_len(field, values.len())?;
     let mut tags: Vec<String> = Vec::new();
     for value in values {
         let tag = required_text(field, value, TAG_MAX_CHARS)?.to_lowercase();
@@ -296,9 +319,56 @@ impl Ord for Amount {
     }
 }
 
-/// A lower-cased e-mail address of plausible shape (the real check is the mail it receives).
+/// Characters that do not show: controls, and the zero-width and direction marks that make
+/// two different strings look alike.
+fn is_invisible(character: char) -> bool {
+    character.is_control()
+        || matches!(
+            character,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+        )
+}
+
+/// A person's or an organisation's name: required, bounded, NFC-normalised, and free of
+/// invisible characters, so that two names that look the same are the same.
+pub fn name(field: &str, value: &str, max: usize) -> Result<String> {
+    use unicode_normalization::UnicodeNormalization;
+    if value.chars().any(is_invisible) {
+        return Err(Error::bad_input(
+            field,
+            "must not contain control or invisible characters",
+        ));
+    }
+    let normalised: String = value.trim().nfc().collect();
+    required_text(field, &normalised, max)
+}
+
+/// Longest e-mail address (RFC 5321's path limit).
+const EMAIL_MAX_BYTES: usize = 254;
+
+/// An e-mail address of plausible shape (the real check is the mail it receives),
+/// NFC-normalised and case-folded so one mailbox is one account, with no invisible
+/// characters.
 pub fn email(field: &str, value: &str) -> Result<String> {
-    let address = value.trim().to_lowercase();
+    use unicode_normalization::UnicodeNormalization;
+    if value.len() > EMAIL_MAX_BYTES * 4 || value.chars().any(is_invisible) {
+        return Err(Error::bad_input(field, "is not an e-mail address"));
+    }
+    let address: String = value.trim().nfc().flat_map(char::to_lowercase).collect();
     let valid = match address.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -306,15 +376,12 @@ pub fn email(field: &str, value: &str) -> Result<String> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !address.contains(char::is_whitespace)
-                && address.len() <= 254
+                && address.len() <= EMAIL_MAX_BYTES
         }
         None => false,
     };
     if !valid {
-        return Err(Error::bad_input(
-            field,
-            format!("'{value}' is not an e-mail address"),
-        ));
+        return Err(Error::bad_input(field, "is not an e-mail address"));
     }
     Ok(address)
 }

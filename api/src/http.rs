@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_axum::{GraphQLResponse, GraphQLSubscription};
+use async_graphql_axum::GraphQLResponse;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -39,7 +39,10 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route(
+            "/graphql/ws",
+            crate::ws::route(state.clone(), schema, config),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -263,10 +266,21 @@ async fn execute(
 ) -> Response {
     let request_id = request_id.map(|id| id.0).unwrap_or_default();
     let caller = match caller_from(&http.app, headers).await {
-        Ok(caller) => Caller {
-            client_address: Some(client.ip().to_string()),
-            ..caller
-        },
+        Ok(caller) => {
+            let forwarded_for: Vec<&[u8]> = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .map(|value| value.as_bytes())
+                .collect();
+            let client_address = http
+                .app
+                .trusted_proxies
+                .client_address(client.ip(), &forwarded_for);
+            Caller {
+                client_address: Some(client_address.to_string()),
+                ..caller
+            }
+        }
         Err(Error::Unauthenticated) => {
             return refusal(
                 StatusCode::UNAUTHORIZED,

@@ -17,3 +17,4 @@ pub mod seed;
 pub mod service;
 pub mod state;
 pub mod telemetry;
+pub mod ws;

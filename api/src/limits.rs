@@ -21,6 +21,40 @@ pub const MAX_RECURSIVE_DEPTH: usize = 16;
 pub const MAX_BATCH_OPERATIONS: usize = 10;
 /// Directives on one field: a legitimate query uses one or two (@include, @skip).
 pub const MAX_DIRECTIVES_PER_FIELD: usize = 5;
+/// Length of a GraphQL document (the query text, not its variables): the largest real
+/// document, an introspection query, is about 3 KB; parsing time grows with the text.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+/// Selections in one selection set (fields, aliases, repeats, `__typename`, fragments): the
+/// widest real selection, a content item with every field, is about 40.
+pub const MAX_SELECTIONS_PER_SET: usize = 128;
+
+// ---- search text (set by the search engine, which measures a query before building it) --
+
+pub use search::budget::{
+    MAX_GLOSSARY_TERMS, MAX_PHRASES, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_TYPO_WORDS,
+};
+
+// ---- lists the schema returns, as the complexity limit counts them -------------------------
+// A list field's selection counts once per item it can return, so nested lists
+// (`sectors { children { parent { children … } } }`) cost what they really produce.
+
+/// Countries: China and the eleven ASEAN members.
+pub const COUNTRIES_MAX: usize = 12;
+/// Categories of the digital-economy classification.
+pub const SECTOR_CATEGORIES_MAX: usize = 5;
+/// Sub-categories of one category (05 has the most, nine).
+pub const SECTOR_CHILDREN_MAX: usize = 9;
+/// Sector codes one item can carry: every category and sub-category.
+pub const SECTORS_PER_ITEM_MAX: usize = 37;
+/// Translations of one item: one per other content language.
+pub const TRANSLATIONS_MAX: usize = 10;
+/// Regions the secretariat defines, as the complexity limit counts them.
+pub const REGIONS_MAX: usize = 20;
+/// Steps of one item's history, as the complexity limit counts them.
+pub const HISTORY_STEPS_COUNTED: usize = 20;
+/// Text (titles, summaries, bodies, translations) one response may carry: the bodies of a
+/// page of 100 long items fit; a response that would be larger is refused, not built.
+pub const RESPONSE_TEXT_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 // ---- pages ----------------------------------------------------------------------------------
 
@@ -58,6 +92,13 @@ pub const PLACE_MAX_CHARS: usize = 200;
 pub const CERTIFICATE_NUMBER_MAX_CHARS: usize = 100;
 /// Institutions or authors listed on one research result.
 pub const NAMES_MAX: usize = 50;
+/// Values in one list input (filter codes, tags, statuses, scopes): more than every country and
+/// sector there is, far fewer than the SQL variables one statement may carry.
+pub const LIST_INPUT_MAX: usize = 50;
+/// An audit entry's subject or client address (an email is at most 254 bytes).
+pub const AUDIT_FIELD_MAX_CHARS: usize = 320;
+/// An audit entry's detail.
+pub const AUDIT_DETAIL_MAX_CHARS: usize = 1_000;
 /// Digits after the decimal point in an amount of money (enough for every ISO 4217 currency).
 pub const AMOUNT_MAX_DECIMALS: usize = 4;
 
@@ -67,26 +108,75 @@ pub const AMOUNT_MAX_DECIMALS: usize = 4;
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Longest password: a passphrase, not a memory-hungry hashing input.
 pub const PASSWORD_MAX_CHARS: usize = 1024;
-/// Failed logins are remembered this long.
+/// How long failed logins count against an account from one address, and against an address.
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failed logins allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: usize = 5;
-/// Failed logins allowed per client address within the window (several people may share one).
-pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+/// Failed logins on one account from one client address within [`THROTTLE_WINDOW`]: a few
+/// typos, then that address waits; the owner signs in from their other addresses meanwhile,
+/// so a stranger's failures cannot lock them out.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: usize = 5;
+/// Failed logins from one client address within [`THROTTLE_WINDOW`], over all accounts: one
+/// place guessing many accounts waits, while an office or a carrier-grade NAT shared by dozens
+/// of people with the odd typo each does not.
+pub const MAX_FAILURES_PER_ADDRESS: usize = 50;
+/// How long failed logins count against an account from anywhere.
+pub const ACCOUNT_THROTTLE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+/// Failed logins on one account from all addresses within [`ACCOUNT_THROTTLE_WINDOW`]: a
+/// guesser spread over many addresses gets a hundred guesses a day, far too few for any
+/// password the length rules admit; the owner is not stopped at an address they signed in from
+/// within [`KNOWN_ADDRESS_MEMORY`].
+pub const MAX_FAILURES_PER_ACCOUNT: usize = 100;
+/// How long an address the right password came from stays exempt from the account's ceiling:
+/// a refresh token's lifetime, so the owner's usual places stay theirs.
+pub const KNOWN_ADDRESS_MEMORY: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// How long sign-ups count against a client address.
+pub const REGISTRATION_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// Sign-ups (or tries at a taken email) from one client address within [`REGISTRATION_WINDOW`]:
+/// a family or an office signing up together fits, a script minting accounts or probing which
+/// emails exist does not.
+pub const MAX_REGISTRATIONS_PER_ADDRESS: usize = 10;
+/// Accounts, addresses or pairs each throttle table tracks at once: a few dozen bytes each, so
+/// a few megabytes a table however many addresses an attacker cycles through; when full, the
+/// least recently seen are forgotten first.
+pub const THROTTLE_MAX_TRACKED_KEYS: usize = 100_000;
+/// Password hashes running at once, per core: each takes 19 MiB and a whole core for tens of
+/// milliseconds; more at once only makes every one of them slower and the memory larger.
+pub const HASHING_WORKERS_PER_CORE: usize = 1;
+/// Password hashes that may wait for a worker, per worker: a burst of sign-ins at nine o'clock
+/// waits a moment; a flood is refused at once instead of piling up memory and latency.
+pub const HASHING_QUEUE_PER_WORKER: usize = 4;
+/// Longest a password hash waits for a worker before the request is refused (`RATE_LIMITED`):
+/// a sign-in that slow is better retried than kept waiting.
+pub const HASHING_MAX_WAIT: Duration = Duration::from_secs(2);
 /// How long an access token is valid: short, since refresh tokens renew it.
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 /// How long a refresh token is valid.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
+
+// ---- websocket ------------------------------------------------------------------------------
+
+/// Concurrent websocket connections one client address may hold: a browser opens one per tab
+/// and an app one per device, so twenty covers an office behind one address, while one host
+/// cannot tie up the server's sockets and memory with idle connections. The largest message is
+/// the request body limit (`max_body_bytes`), so a subscription carries no more than a POST.
+pub const MAX_WS_CONNECTIONS_PER_ADDRESS: usize = 20;
 
 /// The limits as the README's table lists them: (what, value as written there).
 pub const TABLE: &[(&str, &str)] = &[
     ("query depth", "12"),
     ("query complexity", "5000"),
     ("directives per field", "5"),
+    ("selections in one selection set", "128"),
+    ("query document", "65536 bytes"),
     ("recursion depth", "16"),
     ("operations in one batch", "10"),
     ("page size (`first`/`last`)", "100"),
     ("default page size", "20"),
+    ("text in one response", "33554432 bytes"),
+    ("search text", "500 characters"),
+    ("words in a search", "32"),
+    ("typo-tolerant words in a search", "8"),
+    ("quoted phrases in a search", "8"),
+    ("glossary terms in a search", "6"),
     ("request body", "1048576 bytes"),
     ("request timeout", "30 s"),
     ("title", "300 characters"),
@@ -102,11 +192,28 @@ pub const TABLE: &[(&str, &str)] = &[
     ("certificate number", "100 characters"),
     ("institutions or authors per research result", "50"),
     ("decimals in an amount", "4"),
+    ("values in one list input", "50"),
+    ("audit entry subject, client address", "320 characters"),
+    ("audit entry detail", "1000 characters"),
     ("password", "8 to 1024 characters"),
-    ("failed logins per account", "5 in 15 minutes"),
-    ("failed logins per client address", "20 in 15 minutes"),
+    (
+        "failed logins per account from one client address",
+        "5 in 15 minutes",
+    ),
+    ("failed logins per client address", "50 in 15 minutes"),
+    ("failed logins per account", "100 in 24 hours"),
+    (
+        "addresses exempt from an account's limit",
+        "signed in from within 30 days",
+    ),
+    ("sign-ups per client address", "10 in 60 minutes"),
+    ("keys tracked per throttle table", "100000"),
+    ("password hashes at once", "1 per core"),
+    ("password hashes waiting", "4 per worker, for at most 2 s"),
     ("access token lifetime", "15 minutes"),
     ("refresh token lifetime", "30 days"),
+    ("websocket connections per client address", "20"),
+    ("websocket message", "1048576 bytes"),
 ];
 
 #[cfg(test)]
@@ -121,10 +228,27 @@ mod tests {
             ("query depth", MAX_DEPTH.to_string()),
             ("query complexity", MAX_COMPLEXITY.to_string()),
             ("directives per field", MAX_DIRECTIVES_PER_FIELD.to_string()),
+            (
+                "selections in one selection set",
+                MAX_SELECTIONS_PER_SET.to_string(),
+            ),
+            ("query document", format!("{MAX_DOCUMENT_BYTES} bytes")),
             ("recursion depth", MAX_RECURSIVE_DEPTH.to_string()),
             ("operations in one batch", MAX_BATCH_OPERATIONS.to_string()),
             ("page size (`first`/`last`)", MAX_PAGE_SIZE.to_string()),
             ("default page size", DEFAULT_PAGE_SIZE.to_string()),
+            (
+                "text in one response",
+                format!("{RESPONSE_TEXT_MAX_BYTES} bytes"),
+            ),
+            ("search text", format!("{MAX_QUERY_CHARS} characters")),
+            ("words in a search", MAX_QUERY_WORDS.to_string()),
+            (
+                "typo-tolerant words in a search",
+                MAX_TYPO_WORDS.to_string(),
+            ),
+            ("quoted phrases in a search", MAX_PHRASES.to_string()),
+            ("glossary terms in a search", MAX_GLOSSARY_TERMS.to_string()),
             ("request body", format!("{DEFAULT_MAX_BODY_BYTES} bytes")),
             (
                 "request timeout",
@@ -152,14 +276,23 @@ mod tests {
                 NAMES_MAX.to_string(),
             ),
             ("decimals in an amount", AMOUNT_MAX_DECIMALS.to_string()),
+            ("values in one list input", LIST_INPUT_MAX.to_string()),
+            (
+                "audit entry subject, client address",
+                format!("{AUDIT_FIELD_MAX_CHARS} characters"),
+            ),
+            (
+                "audit entry detail",
+                format!("{AUDIT_DETAIL_MAX_CHARS} characters"),
+            ),
             (
                 "password",
                 format!("{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"),
             ),
             (
-                "failed logins per account",
+                "failed logins per account from one client address",
                 format!(
-                    "{MAX_FAILURES_PER_ACCOUNT} in {} minutes",
+                    "{MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS} in {} minutes",
                     minutes(THROTTLE_WINDOW)
                 ),
             ),
@@ -171,12 +304,56 @@ mod tests {
                 ),
             ),
             (
+                "failed logins per account",
+                format!(
+                    "{MAX_FAILURES_PER_ACCOUNT} in {} hours",
+                    minutes(ACCOUNT_THROTTLE_WINDOW) / 60
+                ),
+            ),
+            (
+                "addresses exempt from an account's limit",
+                format!(
+                    "signed in from within {} days",
+                    minutes(KNOWN_ADDRESS_MEMORY) / (24 * 60)
+                ),
+            ),
+            (
+                "sign-ups per client address",
+                format!(
+                    "{MAX_REGISTRATIONS_PER_ADDRESS} in {} minutes",
+                    minutes(REGISTRATION_WINDOW)
+                ),
+            ),
+            (
+                "keys tracked per throttle table",
+                THROTTLE_MAX_TRACKED_KEYS.to_string(),
+            ),
+            (
+                "password hashes at once",
+                format!("{HASHING_WORKERS_PER_CORE} per core"),
+            ),
+            (
+                "password hashes waiting",
+                format!(
+                    "{HASHING_QUEUE_PER_WORKER} per worker, for at most {} s",
+                    HASHING_MAX_WAIT.as_secs()
+                ),
+            ),
+            (
                 "access token lifetime",
                 format!("{} minutes", ACCESS_TOKEN_SECONDS / 60),
             ),
             (
                 "refresh token lifetime",
                 format!("{REFRESH_TOKEN_DAYS} days"),
+            ),
+            (
+                "websocket connections per client address",
+                MAX_WS_CONNECTIONS_PER_ADDRESS.to_string(),
+            ),
+            (
+                "websocket message",
+                format!("{DEFAULT_MAX_BODY_BYTES} bytes"),
             ),
         ]
     }
@@ -188,6 +365,37 @@ mod tests {
             .map(|(what, value)| (*what, (*value).to_owned()))
             .collect();
         assert_eq!(stated, computed());
+    }
+
+    #[test]
+    fn list_bounds_hold_for_the_shipped_reference_data() {
+        let countries = include_str!("../../migration/reference/countries.csv");
+        assert_eq!(countries.lines().skip(1).count(), COUNTRIES_MAX);
+        let sectors = include_str!("../../migration/reference/sectors.csv");
+        let codes: Vec<&str> = sectors
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split(',').next())
+            .collect();
+        assert_eq!(codes.len(), SECTORS_PER_ITEM_MAX);
+        let categories: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|code| code.len() == 2)
+            .collect();
+        assert_eq!(categories.len(), SECTOR_CATEGORIES_MAX);
+        for category in categories {
+            let children = codes
+                .iter()
+                .filter(|code| code.len() == 4 && code.starts_with(category))
+                .count();
+            assert!(children <= SECTOR_CHILDREN_MAX, "{category} has {children}");
+        }
+        assert_eq!(
+            crate::domain::CONTENT_LANGUAGES.len(),
+            TRANSLATIONS_MAX + 1,
+            "a translation per content language but the original's"
+        );
     }
 
     #[test]

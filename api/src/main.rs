@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = api::config::Cli::parse();
+    api::app::tune_allocator();
     api::telemetry::init();
     let outcome = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)

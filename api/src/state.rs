@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::password::HashingPool;
+use crate::auth::throttle::{Throttle, TrustedProxies};
 use crate::auth::token::TokenKeys;
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -16,5 +17,9 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub metrics: Arc<Metrics>,
     pub search: Arc<SearchService>,
-    pub throttle: Arc<LoginThrottle>,
+    pub throttle: Arc<Throttle>,
+    /// Every password hash a request needs goes through this pool.
+    pub hashing: Arc<HashingPool>,
+    /// Who may name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }

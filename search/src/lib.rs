@@ -2,6 +2,7 @@
 //! GraphQL or HTTP: it takes documents and queries, and answers hits, totals and facets.
 
 pub mod analysis;
+pub mod budget;
 mod collect;
 pub mod glossary;
 mod index;
@@ -28,6 +29,8 @@ pub enum Error {
     WriterStopped,
     #[error("invalid cursor")]
     InvalidCursor,
+    #[error("the query has too many {}: at most {}", .0.what, .0.max)]
+    OverBudget(budget::OverBudget),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

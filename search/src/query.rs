@@ -15,7 +15,7 @@ use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::analysis::{self, fold, has_han, is_latin_word};
+use crate::analysis::{self, fold, has_han};
 use crate::collect::FacetCollector;
 use crate::index::SearchIndex;
 use crate::visibility::{VisibleStatistics, visible_documents};
@@ -172,7 +172,7 @@ fn decode_cursor(sort: Sort, cursor: &str) -> Result<SortKey> {
 
 /// Splits raw query text into plain text, quoted phrases and excluded words. Any string is
 /// a valid query: an unbalanced quote simply runs to the end.
-fn parse(text: &str) -> (String, Vec<String>, Vec<String>) {
+pub(crate) fn parse(text: &str) -> (String, Vec<String>, Vec<String>) {
     let mut plain = String::new();
     let mut phrases = Vec::new();
     let mut excluded = Vec::new();
@@ -222,7 +222,7 @@ impl SearchIndex {
 
     /// One analyzed token, matched in any text field, with typos tolerated for Latin words
     /// (edit distance 1 from 5 letters, 2 from 9) and English stems.
-    fn token_query(&self, token: &str, original_word: Option<&str>) -> Box<dyn Query> {
+    fn token_query(&self, token: &str, original_word: Option<&str>, typos: bool) -> Box<dyn Query> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in self.text_fields() {
             let term = TermQuery::new(
@@ -241,7 +241,7 @@ impl SearchIndex {
             ));
         }
         let length = token.chars().count();
-        if is_latin_word(token) && length >= 5 {
+        if typos && crate::budget::tolerates_typos(token) {
             let distance = if length >= 9 { 2 } else { 1 };
             for (field, _) in self.text_fields() {
                 let fuzzy =
@@ -255,11 +255,14 @@ impl SearchIndex {
         boxed(BooleanQuery::new(alternatives))
     }
 
-    /// Every token of `text` must match (an empty clause list means no constraint).
-    fn all_tokens(&self, text: &str) -> Vec<Box<dyn Query>> {
+    /// Every token of `text` must match (an empty clause list means no constraint); `typos`
+    /// says whether Latin words tolerate them.
+    fn all_tokens(&self, text: &str, typos: bool) -> Vec<Box<dyn Query>> {
         analysis::words(text)
             .into_iter()
-            .map(|(from, to)| self.token_query(&fold(&text[from..to]), Some(&text[from..to])))
+            .map(|(from, to)| {
+                self.token_query(&fold(&text[from..to]), Some(&text[from..to]), typos)
+            })
             .collect()
     }
 
@@ -269,7 +272,7 @@ impl SearchIndex {
             return None;
         }
         if tokens.len() == 1 || has_han(phrase) {
-            return all_of(self.all_tokens(phrase));
+            return all_of(self.all_tokens(phrase, true));
         }
         let per_field = self
             .text_fields()
@@ -300,14 +303,16 @@ impl SearchIndex {
                 .group(group)
                 .iter()
                 .filter_map(|term| {
-                    all_of(self.all_tokens(term)).map(|query| (Occur::Should, query))
+                    // Equivalents are known spellings: matched exactly, which also keeps a
+                    // query's typo automata to the caller's own words (see `budget`).
+                    all_of(self.all_tokens(term, false)).map(|query| (Occur::Should, query))
                 })
                 .collect::<Vec<_>>();
             if !equivalents.is_empty() {
                 required.push(boxed(BooleanQuery::new(equivalents)));
             }
         }
-        required.extend(self.all_tokens(&rest));
+        required.extend(self.all_tokens(&rest, true));
         required.extend(
             phrases
                 .iter()
@@ -389,6 +394,7 @@ impl SearchIndex {
 
     /// Runs `request`.
     pub fn search(&self, request: &Request) -> Result<Results> {
+        crate::budget::check(&request.text, &self.glossary).map_err(Error::OverBudget)?;
         let (text_query, exclusions) = self.text_query(&request.text);
         let sort = match (request.sort, &text_query) {
             (Sort::Relevance, None) => Sort::Newest,

@@ -54,6 +54,12 @@ pub struct ContentFilter {
 
 impl ContentFilter {
     pub fn validate(self, reference: &Reference) -> Result<ListFilter> {
+        domain::optional_list_len("filter.statuses", &self.statuses)?;
+        domain::optional_list_len("filter.languages", &self.languages)?;
+        domain::optional_list_len("filter.tags", &self.tags)?;
+        domain::optional_list_len("filter.opportunityTypes", &self.opportunity_types)?;
+        domain::optional_list_len("filter.policyTypes", &self.policy_types)?;
+        domain::optional_list_len("filter.eventTypes", &self.event_types)?;
         let languages = self
             .languages
             .unwrap_or_default()

@@ -1,6 +1,7 @@
 //! The GraphQL schema: its types, its roots, and the limits of `crate::limits` applied.
 
 pub mod context;
+pub mod guard;
 pub mod ids;
 pub mod inputs;
 pub mod loaders;
@@ -37,6 +38,7 @@ fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, E
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    .extension(guard::RequestGuard)
     // "Did you mean …" would map the schema for anyone who cannot see it otherwise.
     .disable_suggestions()
 }

@@ -16,8 +16,8 @@ use crate::kinds::policy::PolicyInput;
 use crate::kinds::research::ResearchResultInput;
 use crate::reference::Reference;
 use crate::service::content::{
-    Action, ContentDraft, ContentInput, OpportunityType, Purpose, Status, TranslationInput,
-    Visibility, create_with_seed_key, transition,
+    Action, ContentDraft, ContentInput, OpportunityType, Purpose, Status, Transition,
+    TranslationInput, Visibility, create_with_seed_key, transition,
 };
 use crate::service::users::{self, NewUser};
 use crate::state::AppState;
@@ -263,7 +263,12 @@ async fn seed_item(
         } else {
             secretariat
         };
-        transition(state, actor, &id, *action, reason.map(str::to_owned))
+        let asked = Transition {
+            action: *action,
+            reason: reason.map(str::to_owned),
+            expected_updated_at: None,
+        };
+        transition(state, actor, &id, asked)
             .await
             .with_context(|| format!("{key}: failed to {}", action.name()))?;
     }

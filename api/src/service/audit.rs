@@ -8,6 +8,7 @@ use sea_orm::{
 
 use crate::auth::Caller;
 use crate::error::Result;
+use crate::limits::{AUDIT_DETAIL_MAX_CHARS, AUDIT_FIELD_MAX_CHARS};
 
 pub const LOGIN_SUCCEEDED: &str = "LOGIN_SUCCEEDED";
 pub const LOGIN_FAILED: &str = "LOGIN_FAILED";
@@ -26,6 +27,15 @@ pub struct Subject<'a> {
 }
 
 /// Records `action` by `caller` (or by `actor_id` when given). Written in the caller's
+/// At most `max` characters of `text`, so that what an attacker sends (a megabyte-long
+/// "email" on every failed login) cannot fill the disk through the audit log.
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// transaction where there is one, so the action and its record stand or fall together.
 pub async fn record(
     connection: &impl ConnectionTrait,
@@ -39,9 +49,16 @@ pub async fn record(
         actor_id: Set(actor_id.or(caller.user_id()).map(str::to_owned)),
         action: Set(action.to_owned()),
         subject_type: Set(subject.as_ref().map(|subject| subject.kind.to_owned())),
-        subject_id: Set(subject.as_ref().map(|subject| subject.id.to_owned())),
-        detail: Set(detail.into()),
-        client_address: Set(caller.client_address.clone()),
+        subject_id: Set(subject
+            .as_ref()
+            .map(|subject| bounded(subject.id, AUDIT_FIELD_MAX_CHARS))),
+        detail: Set(detail
+            .into()
+            .map(|detail| bounded(&detail, AUDIT_DETAIL_MAX_CHARS))),
+        client_address: Set(caller
+            .client_address
+            .as_deref()
+            .map(|address| bounded(address, AUDIT_FIELD_MAX_CHARS))),
         created_at: Set(crate::service::content::write::now()),
         ..Default::default()
     })

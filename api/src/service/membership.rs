@@ -5,7 +5,7 @@
 //! and that is read on every request, so a change takes effect at once.
 
 use entities::{organisations, users};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::audit::{self, Subject};
@@ -68,7 +68,7 @@ impl Application {
         reference: &crate::reference::Reference,
     ) -> Result<Application> {
         Ok(Application {
-            name: domain::required_text("input.name", name, domain::SHORT_TEXT_MAX_CHARS)?,
+            name: domain::name("input.name", name, domain::SHORT_TEXT_MAX_CHARS)?,
             country: domain::country_code("input.country", country, reference)?,
             organisation_type: OrganisationType::from_input(
                 "input.organisationType",
@@ -140,8 +140,10 @@ pub async fn apply(
     if stored_user.organisation_id.is_some() {
         return Err(Error::conflict("you already belong to an organisation"));
     }
+    // Names differing only in case are the same organisation.
+    let lower_name = Expr::expr(Func::lower(Expr::col(organisations::Column::Name)));
     if organisations::Entity::find()
-        .filter(organisations::Column::Name.eq(application.name.clone()))
+        .filter(lower_name.eq(application.name.to_lowercase()))
         .one(connection)
         .await?
         .is_some()

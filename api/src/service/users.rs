@@ -5,7 +5,7 @@ use entities::{
     correspondent_countries, correspondent_regions, correspondent_sectors, organisations,
     refresh_tokens, users,
 };
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
@@ -13,7 +13,7 @@ use super::audit::{self, Subject};
 use super::content::write::now;
 use super::membership::MembershipStatus;
 use crate::auth::caller::CallerUser;
-use crate::auth::{Caller, Role, password};
+use crate::auth::{Caller, Role};
 use crate::domain;
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -67,49 +67,55 @@ pub async fn caller_for_user(
 }
 
 /// Signs in with email and password. An unknown email and a wrong password give the same
-/// error after the same amount of work; repeated failures per account or per client address
-/// are throttled (`RATE_LIMITED`), and every attempt is audited.
+/// error after the same amount of work; attempts are throttled per account and client address,
+/// per address and per account (`RATE_LIMITED`, before any hashing; see `auth::throttle`), and
+/// every attempt is audited.
 pub async fn login(
     state: &AppState,
     caller: &Caller,
     email: &str,
     password_text: &str,
 ) -> Result<Tokens> {
-    let email = email.trim().to_lowercase();
-    let address = caller.client_address.as_deref();
+    // A malformed address is refused before any work, throttle, hash or audit row: it cannot
+    // name an account, and it must not reach the audit log at any length.
+    let email = domain::email("email", email)?;
     let subject = || {
         Some(Subject {
             kind: "email",
             id: &email,
         })
     };
-    if let Err(throttled) = state.throttle.check(&email, address) {
-        audit::record(
-            state.db.connection(),
-            caller,
-            None,
-            audit::LOGIN_THROTTLED,
-            subject(),
-            None,
-        )
-        .await?;
-        return Err(throttled);
-    }
+    let attempt = match state
+        .throttle
+        .admit_login(&email, caller.client_address.as_deref())
+    {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            audit::record(
+                state.db.connection(),
+                caller,
+                None,
+                audit::LOGIN_THROTTLED,
+                subject(),
+                None,
+            )
+            .await?;
+            return Err(throttled);
+        }
+    };
     let user = users::Entity::find()
         .filter(users::Column::Email.eq(email.clone()))
         .one(state.db.connection())
         .await?;
-    let stored_hash = user
-        .as_ref()
-        .map(|user| user.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let candidate = password_text.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored_hash))
-        .await
-        .map_err(|error| Error::Internal(error.into()))?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    // A full hashing queue answers RATE_LIMITED here, and the attempt is taken back.
+    let matches = state
+        .hashing
+        .verify(password_text.to_owned(), stored_hash)
+        .await?;
     match user {
         Some(user) if matches => {
-            state.throttle.record_success(&email);
+            attempt.succeeded();
             audit::record(
                 state.db.connection(),
                 caller,
@@ -122,7 +128,7 @@ pub async fn login(
             issue_tokens(state, &user, None).await
         }
         _ => {
-            state.throttle.record_failure(&email, address);
+            attempt.count();
             audit::record(
                 state.db.connection(),
                 caller,
@@ -137,7 +143,9 @@ pub async fn login(
     }
 }
 
-/// Creates a plain user account and signs it in.
+/// Creates a plain user account and signs it in. Sign-ups are throttled per client address
+/// (`RATE_LIMITED`), counting tries at a taken email too, so that probing which emails have
+/// accounts is as slow as minting them.
 pub async fn register(
     state: &AppState,
     caller: &Caller,
@@ -147,19 +155,24 @@ pub async fn register(
 ) -> Result<Tokens> {
     let email = domain::email("email", email)?;
     check_password(password_text)?;
-    let name = domain::optional_text("name", name.as_deref(), 200)?;
+    let name = name
+        .filter(|name| !name.trim().is_empty())
+        .map(|name| domain::name("name", &name, domain::PLACE_MAX_CHARS))
+        .transpose()?;
+    let attempt = state
+        .throttle
+        .admit_registration(caller.client_address.as_deref())?;
     let exists = users::Entity::find()
         .filter(users::Column::Email.eq(email.clone()))
         .one(state.db.connection())
         .await?;
     if exists.is_some() {
+        attempt.count();
         return Err(Error::conflict("an account with this email already exists"));
     }
-    let password_text = password_text.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password_text))
-        .await
-        .map_err(|error| Error::Internal(error.into()))?
-        .map_err(Error::Internal)?;
+    // A full hashing queue answers RATE_LIMITED here, and the sign-up is taken back.
+    let password_hash = state.hashing.hash(password_text.to_owned()).await?;
+    attempt.count();
     let timestamp = now();
     let id = uuid::Uuid::now_v7().to_string();
     let transaction = state.db.begin_write().await?;
@@ -377,11 +390,7 @@ pub async fn upsert(state: &AppState, new_user: NewUser) -> Result<users::Model>
         &new_user.sectors,
         &state.reference,
     )?;
-    let password_text = new_user.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password_text))
-        .await
-        .map_err(|error| Error::Internal(error.into()))?
-        .map_err(Error::Internal)?;
+    let password_hash = state.hashing.hash(new_user.password.clone()).await?;
     let timestamp = now();
     let transaction = state.db.begin_write().await?;
     let organisation_id = match &new_user.organisation {
@@ -595,9 +604,11 @@ async fn find_or_create_organisation(
     connection: &impl ConnectionTrait,
     name: &str,
 ) -> Result<String> {
-    let name = domain::required_text("org", name, domain::SHORT_TEXT_MAX_CHARS)?;
+    let name = domain::name("org", name, domain::SHORT_TEXT_MAX_CHARS)?;
+    // Names differing only in case are the same organisation.
+    let lower_name = Expr::expr(Func::lower(Expr::col(organisations::Column::Name)));
     if let Some(existing) = organisations::Entity::find()
-        .filter(organisations::Column::Name.eq(name.clone()))
+        .filter(lower_name.eq(name.to_lowercase()))
         .one(connection)
         .await?
     {

@@ -20,16 +20,35 @@ fn first_error(answer: &Value) -> (String, String) {
 #[tokio::test]
 async fn depth_complexity_and_directive_limits_say_which_limit() {
     let app = spawn_app().await;
+    // Deep but cheap: `parent` is one object, so only the depth limit can refuse this.
     let deep = format!(
         "{{ sectors {{ {} code {} }} }}",
-        "children { parent { ".repeat(6),
-        "} } ".repeat(6)
+        "parent { ".repeat(12),
+        "} ".repeat(12)
     );
     let (code, message) = first_error(&app.graphql(None, &deep, json!({})).await);
     assert_eq!(code, "QUERY_TOO_COMPLEX");
     assert!(
         message.contains("nested too deep") && message.contains("12"),
         "{message}"
+    );
+
+    // Nested lists cost what they can return: five categories, up to nine children each.
+    let nested = "sectors { children { parent { children { parent { children { code } } } } } }";
+    let aliased_nests: String = (0..20)
+        .map(|index| format!("s{index}: {nested} "))
+        .collect();
+    let (code, message) = first_error(
+        &app.graphql(None, &format!("{{ {aliased_nests} }}"), json!({}))
+            .await,
+    );
+    assert_eq!(code, "QUERY_TOO_COMPLEX", "{message}");
+    assert!(
+        app.graphql(None, &format!("{{ {nested} }}"), json!({}))
+            .await
+            .get("errors")
+            .is_none(),
+        "one such nest is an honest, if odd, query"
     );
 
     let aliased: String = (0..60).map(|index| format!("t{index}: title ")).collect();

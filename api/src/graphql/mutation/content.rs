@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::ids;
+use crate::graphql::scalars::DateTime;
 use crate::graphql::types::content::{Content, Event, Opportunity, Policy, ResearchResult};
 use crate::kinds::event::EventInput;
 use crate::kinds::opportunity::OpportunityInput;
@@ -47,10 +48,16 @@ async fn transition(
     id: &ID,
     action: Action,
     reason: Option<String>,
+    expected_updated_at: Option<DateTime>,
 ) -> async_graphql::Result<Content> {
     let (_, key) = ids::decode_content("id", id)?;
+    let asked = service::Transition {
+        action,
+        reason,
+        expected_updated_at: expected_updated_at.map(|instant| instant.0),
+    };
     Ok(Content::from_record(
-        service::transition(state(context)?, caller(context)?, &key, action, reason).await?,
+        service::transition(state(context)?, caller(context)?, &key, asked).await?,
     ))
 }
 
@@ -169,16 +176,18 @@ impl ContentMutation {
         context: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Content> {
-        transition(context, &id, Action::Submit, None).await
+        transition(context, &id, Action::Submit, None, None).await
     }
 
-    /// Secretariat: SUBMITTED → PUBLISHED.
+    /// Secretariat: SUBMITTED → PUBLISHED. With `expectedUpdatedAt` (the `updatedAt` the
+    /// reviewer saw), CONFLICT when the item changed since.
     async fn approve_content(
         &self,
         context: &Context<'_>,
         id: ID,
+        expected_updated_at: Option<DateTime>,
     ) -> async_graphql::Result<Content> {
-        transition(context, &id, Action::Approve, None).await
+        transition(context, &id, Action::Approve, None, expected_updated_at).await
     }
 
     /// Secretariat: SUBMITTED → REJECTED, with a reason the author sees in the history.
@@ -187,19 +196,30 @@ impl ContentMutation {
         context: &Context<'_>,
         id: ID,
         reason: String,
+        expected_updated_at: Option<DateTime>,
     ) -> async_graphql::Result<Content> {
         let reason =
             crate::domain::required_text("reason", &reason, crate::domain::SUMMARY_MAX_CHARS)?;
-        transition(context, &id, Action::Reject, Some(reason)).await
+        transition(
+            context,
+            &id,
+            Action::Reject,
+            Some(reason),
+            expected_updated_at,
+        )
+        .await
     }
 
-    /// A trusted correspondent (their own items) or the secretariat: straight to PUBLISHED.
+    /// A trusted correspondent (their own items) or the secretariat: straight to PUBLISHED;
+    /// from ARCHIVED only the secretariat. With `expectedUpdatedAt`, CONFLICT when the item
+    /// changed since.
     async fn publish_content(
         &self,
         context: &Context<'_>,
         id: ID,
+        expected_updated_at: Option<DateTime>,
     ) -> async_graphql::Result<Content> {
-        transition(context, &id, Action::Publish, None).await
+        transition(context, &id, Action::Publish, None, expected_updated_at).await
     }
 
     /// The author or the secretariat: PUBLISHED → ARCHIVED.
@@ -208,6 +228,6 @@ impl ContentMutation {
         context: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Content> {
-        transition(context, &id, Action::Archive, None).await
+        transition(context, &id, Action::Archive, None, None).await
     }
 }

@@ -173,6 +173,7 @@ impl MembershipMutation {
     ) -> async_graphql::Result<User> {
         let state = state(context)?;
         let id = key("userId", &user_id, NodeType::User)?;
+        crate::domain::list_len("regions", regions.len())?;
         let scope = users::validate_scope(&countries, &regions, &sectors, &state.reference)?;
         Ok(User(
             users::set_scope(state, caller(context)?, &id, scope, trusted).await?,

@@ -20,6 +20,7 @@ impl AdminQuery {
         context: &Context<'_>,
         statuses: Option<Vec<MembershipStatus>>,
     ) -> async_graphql::Result<Vec<Organisation>> {
+        crate::domain::optional_list_len("statuses", &statuses)?;
         let organisations = membership::list(
             state(context)?,
             caller(context)?,
@@ -33,9 +34,9 @@ impl AdminQuery {
     async fn audit_log(
         &self,
         context: &Context<'_>,
-        action: Option<String>,
+        #[graphql(validator(max_length = 64))] action: Option<String>,
         first: Option<i32>,
-        before: Option<i64>,
+        before: Option<i32>,
     ) -> async_graphql::Result<Vec<AuditEntry>> {
         let first = first.unwrap_or(50);
         if !(1..=100).contains(&first) {
@@ -46,7 +47,7 @@ impl AdminQuery {
             caller(context)?,
             action,
             first as u64,
-            before,
+            before.map(i64::from),
         )
         .await?;
         Ok(entries.into_iter().map(AuditEntry).collect())

@@ -11,6 +11,7 @@ pub struct ReferenceQuery;
 #[Object]
 impl ReferenceQuery {
     /// China and the ASEAN members, China first.
+    #[graphql(complexity = "crate::limits::COUNTRIES_MAX * child_complexity")]
     async fn countries(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         Ok(state(context)?
             .reference
@@ -23,6 +24,7 @@ impl ReferenceQuery {
 
     /// The digital-economy classification: the five categories, each with its sub-categories
     /// as `children`.
+    #[graphql(complexity = "crate::limits::SECTOR_CATEGORIES_MAX * child_complexity")]
     async fn sectors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Sector>> {
         let reference = &state(context)?.reference;
         Ok(reference
@@ -48,6 +50,7 @@ impl ReferenceQuery {
     }
 
     /// Named sets of countries, such as the Mekong subregion.
+    #[graphql(complexity = "crate::limits::REGIONS_MAX * child_complexity")]
     async fn regions(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
         Ok(state(context)?
             .reference

@@ -237,12 +237,15 @@ macro_rules! content_object {
             pub async fn language(&self) -> &str {
                 &self.0.core.language
             }
+            #[graphql(complexity = "crate::limits::TRANSLATIONS_MAX * child_complexity")]
             pub async fn translations(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::content::Translation>> {
                 $crate::graphql::types::content::translations_of(context, &self.0).await
             }
+            #[graphql(complexity = "crate::limits::COUNTRIES_MAX * child_complexity")]
             pub async fn countries(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::reference::Country>> {
                 $crate::graphql::types::content::countries_of(context, &self.0).await
             }
+            #[graphql(complexity = "crate::limits::SECTORS_PER_ITEM_MAX * child_complexity")]
             pub async fn sectors(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Vec<$crate::graphql::types::reference::Sector>> {
                 $crate::graphql::types::content::sectors_of(context, &self.0).await
             }
@@ -273,6 +276,7 @@ macro_rules! content_object {
                 $crate::graphql::types::content::author_of(context, &self.0).await
             }
             /// Every workflow transition; for the secretariat and the author, null for others.
+            #[graphql(complexity = "crate::limits::HISTORY_STEPS_COUNTED * child_complexity")]
             pub async fn history(&self, context: &async_graphql::Context<'_>) -> async_graphql::Result<Option<Vec<$crate::graphql::types::content::StatusChange>>> {
                 $crate::graphql::types::content::history_of(context, &self.0).await
             }

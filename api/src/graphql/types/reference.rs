@@ -57,6 +57,7 @@ impl Sector {
     }
 
     /// The sub-categories of a category; empty for a sub-category.
+    #[graphql(complexity = "crate::limits::SECTOR_CHILDREN_MAX * child_complexity")]
     async fn children(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Sector>> {
         let reference = &state(context)?.reference;
         Ok(reference
@@ -82,6 +83,7 @@ impl Region {
         }
     }
 
+    #[graphql(complexity = "crate::limits::COUNTRIES_MAX * child_complexity")]
     async fn countries(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let reference = &state(context)?.reference;
         Ok(self

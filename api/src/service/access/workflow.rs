@@ -70,11 +70,14 @@ pub fn check_transition(caller: &Caller, record: &ContentRecord, action: Action)
     let permitted = match action {
         Action::Submit | Action::Archive => secretariat || author,
         Action::Approve | Action::Reject => secretariat,
+        // Archiving is final for everyone but the secretariat.
+        Action::Publish if record.status() == Status::Archived => secretariat,
         Action::Publish => secretariat || (author && user.trusted),
     };
     if !permitted {
         let who = match action {
             Action::Approve | Action::Reject => "only the secretariat may",
+            Action::Publish if record.status() == Status::Archived => "only the secretariat may",
             Action::Publish => "only the secretariat or a trusted correspondent who wrote it may",
             Action::Submit | Action::Archive => {
                 "only the secretariat or the correspondent who wrote it may"

@@ -18,4 +18,4 @@ pub use types::{
     ContentRecord, Details, EventType, IpStatus, Kind, OpportunityType, PolicyType, Stage, Status,
     Visibility,
 };
-pub use write::{create, create_with_seed_key, transition, update};
+pub use write::{Transition, create, create_with_seed_key, transition, update};

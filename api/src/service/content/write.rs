@@ -22,6 +22,17 @@ use crate::service::access::workflow::{
 };
 use crate::state::AppState;
 
+/// A workflow step as a caller asks for it.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub action: Action,
+    /// Required to reject; kept in the history.
+    pub reason: Option<String>,
+    /// The `updatedAt` the caller saw: when given, the step happens only if the item has not
+    /// changed since (a reviewer approves what they read, not a later edit).
+    pub expected_updated_at: Option<DateTime<Utc>>,
+}
+
 /// Timestamps are kept to the microsecond, the precision PostgreSQL stores, so a value read
 /// back equals the value written on both databases.
 pub fn now() -> DateTime<Utc> {
@@ -96,7 +107,12 @@ pub async fn create_with_seed_key(
     Ok(record)
 }
 
-/// Replaces an item's content with `draft`; its status stays as it is.
+/// Why an edit took a submitted item back to draft, as its history says.
+const EDITED_AFTER_SUBMISSION: &str =
+    "edited after submission; back to draft so that review sees what is published";
+
+/// Replaces an item's content with `draft`. Its status stays as it is, except that a
+/// SUBMITTED item goes back to DRAFT: review approves what it saw, never a later edit.
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -123,9 +139,16 @@ pub async fn update(
             )?;
     }
     let timestamp = now();
+    let back_to_draft = existing.status() == Status::Submitted;
+    let status = if back_to_draft {
+        Status::Draft
+    } else {
+        existing.status()
+    };
     let transaction = state.db.begin_write().await?;
     // Guarded by the updated_at we read, so two editors cannot silently overwrite each other.
     let result = content::Entity::update_many()
+        .col_expr(content::Column::Status, Expr::value(status.as_str()))
         .col_expr(
             content::Column::Title,
             Expr::value(draft.core.title.clone()),
@@ -158,6 +181,18 @@ pub async fn update(
         ));
     }
     write_parts(&*transaction, id, &draft, true).await?;
+    if back_to_draft {
+        record_history(
+            &*transaction,
+            id,
+            Some(&user.id),
+            Some(Status::Submitted),
+            Status::Draft,
+            Some(EDITED_AFTER_SUBMISSION.to_owned()),
+            timestamp,
+        )
+        .await?;
+    }
     let seq = append_change(&*transaction, id, "UPDATED", timestamp).await?;
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
@@ -170,14 +205,25 @@ pub async fn transition(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    action: Action,
-    reason: Option<String>,
+    asked: Transition,
 ) -> Result<ContentRecord> {
+    let Transition {
+        action,
+        reason,
+        expected_updated_at,
+    } = asked;
     caller.require_user()?;
     let existing = get(state.db.connection(), caller, id)
         .await?
         .ok_or(Error::NotFound("content"))?;
     check_transition(caller, &existing, action)?;
+    if let Some(expected) = expected_updated_at
+        && expected != existing.core.updated_at
+    {
+        return Err(Error::conflict(
+            "the content changed since you saw it; reload it and review it again",
+        ));
+    }
     let user = caller.require_user()?;
     if action == Action::Publish && user.role == Role::Correspondent {
         // A trusted correspondent publishes only inside their scope, even if it shrank since.
@@ -204,6 +250,7 @@ pub async fn transition(
     let result = update
         .filter(content::Column::Id.eq(id))
         .filter(content::Column::Status.eq(from.as_str()))
+        .filter(content::Column::UpdatedAt.eq(existing.core.updated_at))
         .exec(&*transaction)
         .await?;
     if result.rows_affected != 1 {

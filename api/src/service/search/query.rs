@@ -92,6 +92,8 @@ fn days(date: Date) -> i64 {
 impl SearchFilter {
     /// The engine's request for this filter (visibility is added by the service).
     fn into_request(self, reference: &Reference) -> Result<search::Request> {
+        domain::optional_list_len("filter.kinds", &self.kinds)?;
+        domain::optional_list_len("filter.opportunityTypes", &self.opportunity_types)?;
         let amount_min = self
             .amount_min
             .as_deref()
@@ -171,6 +173,10 @@ pub async fn search(state: &AppState, caller: &Caller, asked: SearchRequest) -> 
             search::Error::InvalidCursor => {
                 Error::bad_input("after", "not a cursor of this search")
             }
+            search::Error::OverBudget(over) => Error::bad_input(
+                "query",
+                format!("too many {}: at most {}", over.what, over.max),
+            ),
             other => Error::Internal(other.into()),
         })?;
     // The items themselves come from the database, read with the caller's visibility, so

@@ -1,0 +1,164 @@
+//! What the tests that start the real `infoharbor` binary share: a [`Workspace`] (a data dir
+//! and, when INFOHARBOR_TEST_DATABASE_URL is set, a PostgreSQL database of its own) that runs
+//! the binary's commands and serves, and the few HTTP calls every such test makes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::{Value, json};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_infoharbor");
+
+/// A data dir and, on PostgreSQL, a database of its own.
+pub struct Workspace {
+    pub data_dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+}
+
+impl Workspace {
+    pub async fn new() -> Workspace {
+        let data_dir = tempfile::tempdir().unwrap();
+        let database_url = match std::env::var("INFOHARBOR_TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let name = format!("ih_cli_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&server).await.unwrap();
+                admin
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE {name}"),
+                    ))
+                    .await
+                    .unwrap();
+                Some(format!("{}/{name}", server.rsplit_once('/').unwrap().0))
+            }
+            _ => None,
+        };
+        Workspace {
+            data_dir,
+            database_url,
+        }
+    }
+
+    pub fn command(&self, arguments: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        command
+            .args(["--data-dir", self.data_dir.path().to_str().unwrap()])
+            .args(arguments)
+            .env_remove("HARBOR_JWT_SECRET")
+            .env("RUST_LOG", "info");
+        match &self.database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        command
+    }
+
+    pub fn run(&self, arguments: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(arguments)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{arguments:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// Starts `serve` on a free port and returns it with its base URL, read from its log.
+    pub fn serve(&self) -> (Child, String) {
+        let mut child = self
+            .command(&["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = BufReader::new(child.stderr.take().unwrap());
+        let (address_sender, address) = std::sync::mpsc::channel();
+        // Reads the whole log, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("address=").nth(1) {
+                    let _ = address_sender.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+            }
+        });
+        let address = address
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server logs its address within a minute");
+        (child, format!("http://{address}"))
+    }
+}
+
+pub async fn graphql(base_url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base_url}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+pub async fn login(base_url: &str, email: &str, password: &str) -> String {
+    let answer = graphql(
+        base_url,
+        None,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+        json!({ "e": email, "p": password }),
+    )
+    .await;
+    answer["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {answer}"))
+        .to_owned()
+}
+
+pub fn terminate(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "a SIGTERM ends the server cleanly, got {exit}"
+    );
+}
+
+/// Waits until `/readyz` answers 200: the server has caught up its search index.
+pub async fn wait_ready(base_url: &str) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Ok(response) = client.get(format!("{base_url}/readyz")).send().await
+            && response.status() == 200
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not become ready"
+        );
+        // Polling another process's readiness; nothing in this process to wait on instead.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
