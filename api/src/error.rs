@@ -15,6 +15,9 @@ pub enum Code {
     Conflict,
     RateLimited,
     QueryTooComplex,
+    /// Apollo's automatic persisted queries: the hash a request names is not (or no longer)
+    /// stored, so the client sends the document with it. Apollo's clients match this code.
+    PersistedQueryNotFound,
     Internal,
 }
 
@@ -28,11 +31,12 @@ impl Code {
             Code::Conflict => "CONFLICT",
             Code::RateLimited => "RATE_LIMITED",
             Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Code::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Code::Internal => "INTERNAL",
         }
     }
 
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 9] = [
         Code::Unauthenticated,
         Code::Forbidden,
         Code::NotFound,
@@ -40,6 +44,7 @@ impl Code {
         Code::Conflict,
         Code::RateLimited,
         Code::QueryTooComplex,
+        Code::PersistedQueryNotFound,
         Code::Internal,
     ];
 }

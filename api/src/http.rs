@@ -2,19 +2,18 @@
 
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_axum::GraphQLResponse;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use sha2::Digest;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -23,6 +22,7 @@ use crate::auth::Caller;
 use crate::config::ServeConfig;
 use crate::error::{Code, Error};
 use crate::graphql::{self, AppSchema};
+use crate::limits::PUBLIC_CACHE_MAX_AGE_SECS;
 use crate::service::users;
 use crate::state::AppState;
 
@@ -39,6 +39,7 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/assets/{file}", get(crate::graphiql::asset))
         .route(
             "/graphql/ws",
             crate::ws::route(state.clone(), schema, config),
@@ -82,10 +83,11 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 
-/// A GraphQL-shaped error answer for requests refused before execution.
+/// A GraphQL-shaped error answer for requests refused before execution; never cached.
 fn refusal(status: StatusCode, code: Code, message: &str) -> Response {
     (
         status,
+        [(header::CACHE_CONTROL, NO_STORE)],
         Json(
             json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }),
         ),
@@ -93,14 +95,9 @@ fn refusal(status: StatusCode, code: Code, message: &str) -> Response {
         .into_response()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("infoharbor")
-            .finish(),
-    )
+/// GraphiQL, with its scripts and styles served by this binary (see [`crate::graphiql`]).
+async fn graphiql() -> Response {
+    crate::graphiql::page()
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -191,6 +188,7 @@ async fn graphql_post(
         client,
         batch,
         request_id.map(|Extension(id)| id),
+        Caching::NoStore,
     )
     .await
 }
@@ -206,7 +204,25 @@ async fn graphql_get(
     let Some(query_string) = query_string.filter(|query_string| !query_string.is_empty()) else {
         return graphiql().await.into_response();
     };
-    let request = match async_graphql::http::parse_query_string(&query_string) {
+    let mut answer = graphql_get_query(http, client, headers, &query_string, request_id).await;
+    // A cache must keep the anonymous answer apart from a signed-in caller's, and the JSON
+    // answer apart from the graphql-response+json one (the `Accept` header picks it).
+    answer.headers_mut().append(
+        header::VARY,
+        axum::http::HeaderValue::from_static("Authorization, Accept"),
+    );
+    answer
+}
+
+/// A query (never a mutation) from a GET's query string; cacheable when anonymous and clean.
+async fn graphql_get_query(
+    http: HttpState,
+    client: std::net::SocketAddr,
+    headers: HeaderMap,
+    query_string: &str,
+    request_id: Option<Extension<RequestId>>,
+) -> Response {
+    let mut request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,
         Err(_) => {
             return refusal(
@@ -216,6 +232,15 @@ async fn graphql_get(
             );
         }
     };
+    // A hash-only request names its document: look it up now, so that the mutation check
+    // below sees it. When it fails the request is left as it was, and the schema's own
+    // extension answers the same error as a GraphQL error.
+    if let Some(persisted_queries) = http
+        .schema
+        .data::<graphql::persisted::PersistedQueryStore>()
+    {
+        let _ = persisted_queries.resolve(&mut request);
+    }
     if is_mutation(&request) {
         // A GET must not change anything: links, prefetchers and crawlers follow GETs.
         return refusal(
@@ -224,14 +249,72 @@ async fn graphql_get(
             "mutations must be sent with POST",
         );
     }
+    // The caller's identity decides what the answer holds, so only anonymous answers may be
+    // shared; any Authorization header (even an invalid one) is never cached.
+    let caching = if headers.contains_key(header::AUTHORIZATION) {
+        Caching::NoStore
+    } else {
+        Caching::PublicWhenClean
+    };
     execute(
         &http,
         &headers,
         client,
         BatchRequest::Single(request),
         request_id.map(|Extension(id)| id),
+        caching,
     )
     .await
+}
+
+/// `Cache-Control` of everything that must not be kept: POSTs, signed-in answers, errors.
+const NO_STORE: &str = "no-store";
+
+/// Whether an answer may be kept by browsers and shared caches (a CDN in front of the portal).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caching {
+    /// POSTs and anything a signed-in caller asks: `no-store`.
+    NoStore,
+    /// An anonymous GET: `public` with an ETag when it has no errors (an error may be a passing
+    /// fault, and must not be served for a minute), `no-store` otherwise.
+    PublicWhenClean,
+}
+
+/// Whether one answer may be shared: no errors, no cookie, and no field hint against it.
+fn is_shareable(response: &async_graphql::Response) -> bool {
+    let hint = response.cache_control;
+    response.errors.is_empty()
+        && hint.public
+        && hint.max_age != -1
+        && !response.http_headers.contains_key(header::SET_COOKIE)
+}
+
+/// A strong validator of an answer: the SHA-256 of its media type and body, so the JSON and the
+/// graphql-response+json representation of the same data have different tags, as RFC 9110
+/// asks of a strong validator.
+fn entity_tag(media_type: AnswerMediaType, body: &str) -> String {
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(media_type.content_type().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body.as_bytes());
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`); a weak `W/` prefix is ignored, as the
+/// weak comparison RFC 9110 asks of this header does.
+fn none_match_names(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|candidate| candidate.trim())
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
 }
 
 /// Whether the operation a request would run is a mutation (or a subscription).
@@ -257,12 +340,149 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         .any(|(_, ty)| *ty != async_graphql::parser::types::OperationType::Query)
 }
 
+/// The media type a GraphQL answer travels as (GraphQL over HTTP, "Accept").
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum AnswerMediaType {
+    /// `application/json`: every GraphQL answer is 200, errors or not, as older clients expect.
+    Json,
+    /// `application/graphql-response+json`: the status tells a request error (the document does
+    /// not parse or validate, its variables do not coerce, a limit refuses it) with a 400.
+    GraphqlResponse,
+}
+
+impl AnswerMediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            AnswerMediaType::Json => "application/json; charset=utf-8",
+            AnswerMediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+/// Reads the Accept header: `application/graphql-response+json` when the client accepts it at
+/// least as much as `application/json`, otherwise `application/json` (also for no header,
+/// `*/*`, or only types we cannot send: the spec lets a server answer those with JSON).
+fn answer_media_type(headers: &HeaderMap) -> AnswerMediaType {
+    let mut graphql_response_quality: Option<f32> = None;
+    let mut json_quality: Option<f32> = None;
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else { continue };
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let media_range = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+                .find_map(|quality| quality.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let slot = match media_range.as_str() {
+                "application/graphql-response+json" => &mut graphql_response_quality,
+                "application/json" => &mut json_quality,
+                _ => continue,
+            };
+            // The first mention of a type is the one that counts.
+            slot.get_or_insert(quality);
+        }
+    }
+    match (graphql_response_quality, json_quality) {
+        (Some(wanted), json) if wanted > 0.0 && wanted >= json.unwrap_or(0.0) => {
+            AnswerMediaType::GraphqlResponse
+        }
+        _ => AnswerMediaType::Json,
+    }
+}
+
+/// Whether an answer is a request error: nothing executed (the document did not parse or
+/// validate, its variables did not coerce, a limit refused it), so there is no data and no
+/// error has a path. A field error that nulls the whole data always has one.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// One answer's JSON. A request error has no `data` entry at all, as the GraphQL spec says of
+/// an error raised before execution begins.
+fn answer_json(response: &async_graphql::Response) -> serde_json::Value {
+    let mut body = serde_json::to_value(response).unwrap_or_else(|_| {
+        json!({ "errors": [{ "message": "internal error", "extensions": { "code": Code::Internal.as_str() } }] })
+    });
+    if is_request_error(response)
+        && let Some(object) = body.as_object_mut()
+    {
+        object.remove("data");
+    }
+    body
+}
+
+/// Sends a GraphQL answer as the client asked for it (see [`AnswerMediaType`]), cacheable or
+/// not as `caching` and the answer allow, or 304 when the client holds it already.
+fn answer(
+    response: BatchResponse,
+    media_type: AnswerMediaType,
+    caching: Caching,
+    request_headers: &HeaderMap,
+) -> Response {
+    let status = match &response {
+        BatchResponse::Single(single)
+            if media_type == AnswerMediaType::GraphqlResponse && is_request_error(single) =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    let body = match &response {
+        BatchResponse::Single(single) => answer_json(single),
+        BatchResponse::Batch(many) => {
+            serde_json::Value::Array(many.iter().map(answer_json).collect())
+        }
+    };
+    let body = body.to_string();
+    let shareable = caching == Caching::PublicWhenClean
+        && status == StatusCode::OK
+        && matches!(&response, BatchResponse::Single(single) if is_shareable(single));
+    if !shareable {
+        let mut answer = (
+            status,
+            [
+                (header::CONTENT_TYPE, media_type.content_type()),
+                (header::CACHE_CONTROL, NO_STORE),
+            ],
+            body,
+        )
+            .into_response();
+        answer.headers_mut().extend(response.http_headers());
+        return answer;
+    }
+    let tag = entity_tag(media_type, &body);
+    let cache_control = format!("public, max-age={PUBLIC_CACHE_MAX_AGE_SECS}");
+    let validators = [
+        (header::CACHE_CONTROL, cache_control),
+        (header::ETAG, tag.clone()),
+    ];
+    let mut answer = if none_match_names(request_headers, &tag) {
+        // The client holds this very answer: say so, with the headers a 200 would carry
+        // for its cache, and no body.
+        (StatusCode::NOT_MODIFIED, validators).into_response()
+    } else {
+        (
+            status,
+            validators,
+            [(header::CONTENT_TYPE, media_type.content_type())],
+            body,
+        )
+            .into_response()
+    };
+    answer.headers_mut().extend(response.http_headers());
+    answer
+}
+
 async fn execute(
     http: &HttpState,
     headers: &HeaderMap,
     client: std::net::SocketAddr,
     batch: BatchRequest,
     request_id: Option<RequestId>,
+    caching: Caching,
 ) -> Response {
     let request_id = request_id.map(|id| id.0).unwrap_or_default();
     let caller = match caller_from(&http.app, headers).await {
@@ -317,7 +537,7 @@ async fn execute(
             http.app.metrics.record_error(code);
         }
     }
-    GraphQLResponse::from(response).into_response()
+    answer(response, answer_media_type(headers), caching, headers)
 }
 
 async fn readyz(State(http): State<HttpState>) -> Response {

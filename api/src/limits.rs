@@ -10,13 +10,20 @@ use std::time::Duration;
 // ---- the shape of a GraphQL request -------------------------------------------------------
 
 /// Deepest nesting a query may have; the deepest useful query (a connection's node's
-/// sectors' children's parent) is well under it.
+/// sectors' children's parent) is well under it. Inside introspection an `ofType` counts no
+/// level: the standard introspection query names a type through nine of them, and the schema's
+/// own wrappers bound what they return (the rule is in `graphql::guard`).
 pub const MAX_DEPTH: usize = 12;
 /// Largest complexity: every field counts one and a list's fields once per item of its page,
 /// so this admits a full page of 100 items with 40-odd fields each, and refuses alias floods.
 pub const MAX_COMPLEXITY: usize = 5_000;
-/// Fragments spread inside fragments: a real client nests a handful.
+/// Selection sets inside selection sets, a fragment spread counting one: a real client nests a
+/// handful. Inside introspection an `ofType` counts none, as for [`MAX_DEPTH`].
 pub const MAX_RECURSIVE_DEPTH: usize = 16;
+/// The recursion async-graphql's own passes allow before the guard measures a document (the
+/// parser's own cap on nested selection sets): only a backstop that keeps those passes off the
+/// end of the stack; the guard then applies [`MAX_RECURSIVE_DEPTH`] and [`MAX_DEPTH`].
+pub const LIBRARY_RECURSION_BACKSTOP: usize = 64;
 /// Batched requests are capped; beyond this the whole batch is refused.
 pub const MAX_BATCH_OPERATIONS: usize = 10;
 /// Directives on one field: a legitimate query uses one or two (@include, @skip).
@@ -68,6 +75,18 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// Default largest request body: the longest content item (100,000 characters of body, up to
 /// 4 bytes each in Burmese or Khmer) with its translations still fits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Documents kept for automatic persisted queries: the portal, the apps and partner sites send
+/// a few hundred distinct documents between them; when full, the least recently used is
+/// forgotten and its client registers it again on its next miss.
+pub const MAX_PERSISTED_QUERIES: usize = 1_000;
+/// Bytes (hash and text) of all kept persisted documents: a thousand real documents of a few KB
+/// fit; a flood of the largest documents ([`MAX_DOCUMENT_BYTES`], the most one may be) holds
+/// at most 128 of them, so anyone filling the store costs the process no more than this.
+pub const PERSISTED_QUERIES_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// How long a CDN or browser may reuse an anonymous GET answer: public content changes when an
+/// editor publishes, and a minute's delay is what a visitor cannot tell from none, while a
+/// front page hit by thousands is computed once a minute. Signed-in answers are never cached.
+pub const PUBLIC_CACHE_MAX_AGE_SECS: u64 = 60;
 /// Default longest a request may run: far above any legitimate request's time, low enough that
 /// a stuck client does not hold a connection for long.
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
@@ -179,6 +198,9 @@ pub const TABLE: &[(&str, &str)] = &[
     ("glossary terms in a search", "6"),
     ("request body", "1048576 bytes"),
     ("request timeout", "30 s"),
+    ("persisted queries kept", "1000"),
+    ("persisted query text kept", "8388608 bytes"),
+    ("anonymous GET answers cached", "60 s"),
     ("title", "300 characters"),
     ("summary", "2000 characters"),
     ("body", "100000 characters"),
@@ -253,6 +275,15 @@ mod tests {
             (
                 "request timeout",
                 format!("{DEFAULT_REQUEST_TIMEOUT_SECS} s"),
+            ),
+            ("persisted queries kept", MAX_PERSISTED_QUERIES.to_string()),
+            (
+                "persisted query text kept",
+                format!("{PERSISTED_QUERIES_MAX_BYTES} bytes"),
+            ),
+            (
+                "anonymous GET answers cached",
+                format!("{PUBLIC_CACHE_MAX_AGE_SECS} s"),
             ),
             ("title", format!("{TITLE_MAX_CHARS} characters")),
             ("summary", format!("{SUMMARY_MAX_CHARS} characters")),

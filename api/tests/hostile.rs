@@ -214,14 +214,14 @@ fn rows() -> Vec<Row> {
             probes: || {
                 vec![as_caller(
                     Caller::Secretariat,
-                    "{ auditLog(before: 1099511627776) { number } }",
+                    "{ auditLog(before: 1099511627776) { totalCount } }",
                     json!({}),
                 )]
             },
             control: Some(|| {
                 as_caller(
                     Caller::Secretariat,
-                    "{ auditLog(first: 1) { number } }",
+                    "{ auditLog(first: 1) { totalCount } }",
                     json!({}),
                 )
             }),

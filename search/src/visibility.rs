@@ -63,8 +63,9 @@ pub(crate) fn visible_documents(fields: &Fields, request: &Request) -> Option<Bo
 /// walks that term's postings once. Both are remembered for the rest of the search, so the
 /// snippet generators reuse what the scorers asked for. Measured on 100,000 documents (three
 /// segments, three in four PUBLIC, release build): about 0.2 ms for the sets, 0.17 ms for the
-/// four text fields' totals and 0.1 to 0.4 ms for a query's document frequencies, so 0.5 to
-/// 0.8 ms on searches that took 5 to 9 ms. The sets and totals could be cached per searcher
+/// four text fields' totals and 0.1 to 0.4 ms for a query's document frequencies; whole
+/// anonymous searches cost 0.99× to 1.37× a member's (`cargo bench -p search --bench
+/// visibility`, BENCHMARKS.md), at most ~1.3 ms more. The sets and totals could be cached per searcher
 /// generation and audience if that ever matters; computing them per search keeps them
 /// trivially consistent with the searcher they describe.
 ///

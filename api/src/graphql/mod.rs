@@ -7,6 +7,7 @@ pub mod inputs;
 pub mod loaders;
 pub mod mutation;
 pub mod panic;
+pub mod persisted;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -35,16 +36,24 @@ fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, E
         mutation::Mutation::default(),
         EmptySubscription,
     )
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
-    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    // Depth and recursion are measured by the guard, which lets introspection's `ofType` chain
+    // through (see `guard`); the library's own recursion check only keeps its passes safe.
+    .limit_recursive_depth(crate::limits::LIBRARY_RECURSION_BACKSTOP)
     .extension(guard::RequestGuard)
     // "Did you mean …" would map the schema for anyone who cannot see it otherwise.
     .disable_suggestions()
 }
 
+/// The schema the server runs. Its [`persisted::PersistedQueryStore`] is also schema data, so
+/// the GET handler can resolve a hash before it checks that the document is no mutation.
 pub fn build(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    let persisted_queries = persisted::PersistedQueryStore::default();
+    builder()
+        .extension(persisted::PersistedQueries(persisted_queries.clone()))
+        .data(persisted_queries)
+        .data(state)
+        .finish()
 }
 
 /// The schema as SDL, in a stable order: what `schema.graphql` holds.
@@ -76,11 +85,9 @@ pub fn classify(error: &mut ServerError, request_id: &str) -> Code {
         Some(format!(
             "the query is too complex: at most {MAX_COMPLEXITY}, where every field counts once and a list's fields once per item of its page"
         ))
-    } else if message.contains("nested too deep") {
-        Some(format!(
-            "the query is nested too deep: at most {MAX_DEPTH} levels"
-        ))
     } else if message.contains("recursion") {
+        // The library's backstop, far above the guard's limit, which a document past it exceeds
+        // too.
         Some(format!(
             "the query recurses too deeply: at most {MAX_RECURSIVE_DEPTH} levels"
         ))

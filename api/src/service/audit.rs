@@ -1,13 +1,15 @@
 //! The audit log: every security-relevant action, kept for the secretariat.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::audit_log;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::auth::Caller;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::limits::{AUDIT_DETAIL_MAX_CHARS, AUDIT_FIELD_MAX_CHARS};
 
 pub const LOGIN_SUCCEEDED: &str = "LOGIN_SUCCEEDED";
@@ -67,23 +69,66 @@ pub async fn record(
     Ok(())
 }
 
-/// The newest entries first, for the secretariat only; `before` is an entry id to page back from.
+/// One page of the audit log, newest first.
+pub struct AuditPage {
+    pub entries: Vec<audit_log::Model>,
+    /// One per entry: where the next page starts when read from it.
+    pub cursors: Vec<String>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    /// Entries of the requested action over all pages.
+    pub total_count: u64,
+}
+
+/// Where a page of the log starts: an entry's number, opaque to clients. Numbers only grow,
+/// so a cursor stays put while new entries are written.
+pub fn cursor(number: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("AuditEntry:{number}"))
+}
+
+/// The entry number of a cursor; `BAD_USER_INPUT` naming `field` when it is not one.
+pub fn decode_cursor(field: &str, encoded: &str) -> Result<i64> {
+    let invalid = || Error::bad_input(field, "not a cursor of this list");
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded.as_bytes())
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("AuditEntry:")
+        .and_then(|number| number.parse().ok())
+        .ok_or_else(invalid)
+}
+
+/// Up to `size` entries older than entry `older_than` (all when `None`), newest first, for the
+/// secretariat only.
 pub async fn list(
     connection: &impl ConnectionTrait,
     caller: &Caller,
     action: Option<String>,
-    first: u64,
-    before: Option<i64>,
-) -> Result<Vec<audit_log::Model>> {
+    size: u64,
+    older_than: Option<i64>,
+) -> Result<AuditPage> {
     caller.require_secretariat()?;
-    let mut query = audit_log::Entity::find()
-        .order_by_desc(audit_log::Column::Id)
-        .limit(first);
+    let mut query = audit_log::Entity::find();
     if let Some(action) = action {
         query = query.filter(audit_log::Column::Action.eq(action));
     }
-    if let Some(before) = before {
-        query = query.filter(audit_log::Column::Id.lt(before));
+    let total_count = query.clone().count(connection).await?;
+    if let Some(older_than) = older_than {
+        query = query.filter(audit_log::Column::Id.lt(older_than));
     }
-    Ok(query.all(connection).await?)
+    let mut entries = query
+        .order_by_desc(audit_log::Column::Id)
+        .limit(size + 1)
+        .all(connection)
+        .await?;
+    let has_next_page = entries.len() as u64 > size;
+    entries.truncate(size as usize);
+    let cursors = entries.iter().map(|entry| cursor(entry.id)).collect();
+    Ok(AuditPage {
+        entries,
+        cursors,
+        has_next_page,
+        has_previous_page: older_than.is_some(),
+        total_count,
+    })
 }

@@ -4,9 +4,16 @@
 //! or be expelled. Only users of an organisation in good standing (MEMBER) count as members,
 //! and that is read on every request, so a change takes effect at once.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use entities::{organisations, users};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Subject};
 use super::content::write::now;
@@ -109,21 +116,128 @@ pub async fn get(
         .await?)
 }
 
-/// Organisations in `statuses` (all when empty), oldest application first; secretariat only.
+/// One page of organisations, oldest application first.
+pub struct OrganisationPage {
+    pub organisations: Vec<organisations::Model>,
+    /// One per organisation: where the next (or previous) page starts when read from it.
+    pub cursors: Vec<String>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    /// Organisations in the requested statuses over all pages.
+    pub total_count: u64,
+}
+
+/// Which page of organisations: `size` of them after the `after` cursor, or before the
+/// `before` cursor when `backwards` (Relay's `last`).
+pub struct OrganisationPageRequest {
+    pub size: u64,
+    pub backwards: bool,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+/// Where a page starts: the application time and id of the organisation next to it. Keyset,
+/// not an offset, so a page stays put while organisations apply or change status meanwhile.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    #[serde(rename = "c")]
+    created_at: DateTime<Utc>,
+    #[serde(rename = "i")]
+    id: String,
+}
+
+fn encode_cursor(organisation: &organisations::Model) -> String {
+    let cursor = Cursor {
+        created_at: organisation.created_at,
+        id: organisation.id.clone(),
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+fn decode_cursor(field: &str, encoded: &str) -> Result<Cursor> {
+    let invalid = || Error::bad_input(field, "not a cursor of this list");
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded.as_bytes())
+        .map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+/// Organisations in `statuses` (all when empty), oldest application first, one page at a
+/// time; secretariat only.
 pub async fn list(
     state: &AppState,
     caller: &Caller,
     statuses: Vec<MembershipStatus>,
-) -> Result<Vec<organisations::Model>> {
+    page: &OrganisationPageRequest,
+) -> Result<OrganisationPage> {
     caller.require_secretariat()?;
-    let mut query = organisations::Entity::find().order_by_asc(organisations::Column::CreatedAt);
+    if page.after.is_some() && page.before.is_some() {
+        return Err(Error::bad_input("before", "give after or before, not both"));
+    }
+    let connection = state.db.connection();
+    let mut query = organisations::Entity::find();
     if !statuses.is_empty() {
         query = query.filter(
             organisations::Column::MembershipStatus
                 .is_in(statuses.iter().map(|status| status.as_str())),
         );
     }
-    Ok(query.all(state.db.connection()).await?)
+    let total_count = query.clone().count(connection).await?;
+    // Going backwards walks newest first from `before`, then flips the page.
+    let (boundary, field) = if page.backwards {
+        (&page.before, "before")
+    } else {
+        (&page.after, "after")
+    };
+    if let Some(encoded) = boundary {
+        let cursor = decode_cursor(field, encoded)?;
+        let (created_at, id) = (organisations::Column::CreatedAt, organisations::Column::Id);
+        query = query.filter(if page.backwards {
+            Condition::any().add(created_at.lt(cursor.created_at)).add(
+                Condition::all()
+                    .add(created_at.eq(cursor.created_at))
+                    .add(id.lt(cursor.id)),
+            )
+        } else {
+            Condition::any().add(created_at.gt(cursor.created_at)).add(
+                Condition::all()
+                    .add(created_at.eq(cursor.created_at))
+                    .add(id.gt(cursor.id)),
+            )
+        });
+    }
+    let order = if page.backwards {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let mut rows = query
+        .order_by(organisations::Column::CreatedAt, order.clone())
+        .order_by(organisations::Column::Id, order)
+        .limit(page.size + 1)
+        .all(connection)
+        .await?;
+    let has_more = rows.len() as u64 > page.size;
+    rows.truncate(page.size as usize);
+    if page.backwards {
+        rows.reverse();
+    }
+    let cursors = rows.iter().map(encode_cursor).collect();
+    Ok(OrganisationPage {
+        organisations: rows,
+        cursors,
+        has_next_page: if page.backwards {
+            page.before.is_some()
+        } else {
+            has_more
+        },
+        has_previous_page: if page.backwards {
+            has_more
+        } else {
+            page.after.is_some()
+        },
+        total_count,
+    })
 }
 
 /// The caller applies on behalf of a new organisation and becomes its liaison.

@@ -244,7 +244,7 @@ async fn list_inputs_and_numbers_are_bounded_before_any_query() {
     let beyond = app
         .graphql(
             Some(&secretariat.token),
-            "{ auditLog(before: 1099511627776) { number } }",
+            "{ auditLog(before: 1099511627776) { totalCount } }",
             json!({}),
         )
         .await;

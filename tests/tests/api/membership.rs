@@ -94,13 +94,13 @@ async fn an_organisation_applies_is_reviewed_admitted_and_expelled_with_access_f
     let queue = app
         .ok(
             Some(&secretariat.token),
-            "{ organisations(statuses: [APPLIED]) { name } }",
+            "{ organisations(statuses: [APPLIED]) { totalCount edges { node { name } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
         queue["organisations"],
-        json!([{ "name": "Mekong Freight Tech" }])
+        json!({ "totalCount": 1, "edges": [{ "node": { "name": "Mekong Freight Tech" } }] })
     );
     let reviewed = app
         .ok(
@@ -184,16 +184,17 @@ async fn an_organisation_applies_is_reviewed_admitted_and_expelled_with_access_f
     let log = app
         .ok(
             Some(&secretariat.token),
-            "{ auditLog(action: \"MEMBERSHIP\") { detail } }",
+            "{ auditLog(action: \"MEMBERSHIP\") { totalCount edges { node { detail } } } }",
             json!({}),
         )
         .await;
-    let details: Vec<&str> = log["auditLog"]
+    let details: Vec<&str> = log["auditLog"]["edges"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|entry| entry["detail"].as_str().unwrap())
+        .map(|edge| edge["node"]["detail"].as_str().unwrap())
         .collect();
+    assert_eq!(log["auditLog"]["totalCount"], 4);
     assert_eq!(
         details.len(),
         4,

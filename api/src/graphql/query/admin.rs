@@ -1,11 +1,13 @@
-//! What the secretariat reads: organisations and the audit log.
+//! What the secretariat reads: organisations and the audit log, as Relay connections.
 
 use async_graphql::{Context, Object};
 
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
-use crate::graphql::types::organisation::{AuditEntry, Organisation};
-use crate::service::membership::MembershipStatus;
+use crate::graphql::types::connection::{
+    AuditEntryConnection, OrganisationConnection, page_window,
+};
+use crate::service::membership::{MembershipStatus, OrganisationPageRequest};
 use crate::service::{audit, membership};
 
 #[derive(Default)]
@@ -14,42 +16,63 @@ pub struct AdminQuery;
 #[Object]
 impl AdminQuery {
     /// Secretariat: organisations in the given membership statuses (all when none), oldest
-    /// first; `[APPLIED]` is the review queue.
+    /// application first; `[APPLIED]` is the review queue. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last) * child_complexity")]
     async fn organisations(
         &self,
         context: &Context<'_>,
         statuses: Option<Vec<MembershipStatus>>,
-    ) -> async_graphql::Result<Vec<Organisation>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<OrganisationConnection> {
         crate::domain::optional_list_len("statuses", &statuses)?;
+        let (size, backwards) = page_window(first, last)?;
+        let page = OrganisationPageRequest {
+            size,
+            backwards,
+            after,
+            before,
+        };
         let organisations = membership::list(
             state(context)?,
             caller(context)?,
             statuses.unwrap_or_default(),
+            &page,
         )
         .await?;
-        Ok(organisations.into_iter().map(Organisation).collect())
+        Ok(organisations.into())
     }
 
-    /// Secretariat: security-relevant actions, newest first. `before` is an entry's number.
+    /// Secretariat: security-relevant actions, newest first. At most 100 per page.
+    #[graphql(complexity = "crate::graphql::page_cost(first, None) * child_complexity")]
     async fn audit_log(
         &self,
         context: &Context<'_>,
         #[graphql(validator(max_length = 64))] action: Option<String>,
         first: Option<i32>,
-        before: Option<i32>,
-    ) -> async_graphql::Result<Vec<AuditEntry>> {
-        let first = first.unwrap_or(50);
-        if !(1..=100).contains(&first) {
-            return Err(Error::bad_input("first", "must be between 1 and 100").into());
-        }
+        after: Option<String>,
+        #[graphql(deprecation = "page with `after` and an edge's cursor")] before: Option<i32>,
+    ) -> async_graphql::Result<AuditEntryConnection> {
+        let (size, _) = page_window(first, None)?;
+        // `before` is the entry number the old list paged back from: the same place as the
+        // cursor of that entry.
+        let older_than = match (after, before) {
+            (Some(_), Some(_)) => {
+                return Err(Error::bad_input("before", "give after or before, not both").into());
+            }
+            (Some(cursor), None) => Some(audit::decode_cursor("after", &cursor)?),
+            (None, before) => before.map(i64::from),
+        };
         let entries = audit::list(
             state(context)?.db.connection(),
             caller(context)?,
             action,
-            first as u64,
-            before.map(i64::from),
+            size,
+            older_than,
         )
         .await?;
-        Ok(entries.into_iter().map(AuditEntry).collect())
+        Ok(entries.into())
     }
 }

@@ -1,9 +1,15 @@
-//! Relay connections of each content kind.
+//! Relay connections: of each content kind, of organisations and of the audit log, with the
+//! one rule for their page sizes.
 
 use async_graphql::SimpleObject;
 
 use super::content::{Event, Opportunity, Policy, ResearchResult};
+use super::organisation::{AuditEntry, Organisation};
+use crate::error::{Error, Result};
+use crate::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::service::audit::AuditPage;
 use crate::service::content::{Details, Page};
+use crate::service::membership::OrganisationPage;
 
 #[derive(SimpleObject)]
 pub struct PageInfo {
@@ -14,12 +20,105 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    fn of(page: &Page) -> PageInfo {
+    fn new(has_next_page: bool, has_previous_page: bool, cursors: &[String]) -> PageInfo {
         PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-            start_cursor: page.cursors.first().cloned(),
-            end_cursor: page.cursors.last().cloned(),
+            has_next_page,
+            has_previous_page,
+            start_cursor: cursors.first().cloned(),
+            end_cursor: cursors.last().cloned(),
+        }
+    }
+
+    fn of(page: &Page) -> PageInfo {
+        PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors)
+    }
+}
+
+/// How many items a page of a non-content connection holds, and whether it is read backwards
+/// (`last`): [`DEFAULT_PAGE_SIZE`] when neither is given, at most [`MAX_PAGE_SIZE`], refused
+/// (never silently cut) above, as the content lists do.
+pub fn page_window(first: Option<i32>, last: Option<i32>) -> Result<(u64, bool)> {
+    let (field, requested, backwards) = match (first, last) {
+        (Some(_), Some(_)) => return Err(Error::bad_input("last", "give first or last, not both")),
+        (None, Some(last)) => ("last", last, true),
+        (Some(first), None) => ("first", first, false),
+        (None, None) => ("first", DEFAULT_PAGE_SIZE, false),
+    };
+    if !(0..=MAX_PAGE_SIZE).contains(&requested) {
+        return Err(Error::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}"),
+        ));
+    }
+    Ok((requested as u64, backwards))
+}
+
+#[derive(SimpleObject)]
+pub struct OrganisationEdge {
+    pub cursor: String,
+    pub node: Organisation,
+}
+
+/// Organisations, oldest application first.
+#[derive(SimpleObject)]
+pub struct OrganisationConnection {
+    pub edges: Vec<OrganisationEdge>,
+    pub page_info: PageInfo,
+    /// Every organisation in the requested statuses, over all pages.
+    pub total_count: i64,
+}
+
+impl From<OrganisationPage> for OrganisationConnection {
+    fn from(page: OrganisationPage) -> Self {
+        let page_info = PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors);
+        let edges = page
+            .organisations
+            .into_iter()
+            .zip(page.cursors)
+            .map(|(organisation, cursor)| OrganisationEdge {
+                cursor,
+                node: Organisation(organisation),
+            })
+            .collect();
+        OrganisationConnection {
+            edges,
+            page_info,
+            total_count: page.total_count as i64,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuditEntryEdge {
+    pub cursor: String,
+    pub node: AuditEntry,
+}
+
+/// Audit entries, newest first.
+#[derive(SimpleObject)]
+pub struct AuditEntryConnection {
+    pub edges: Vec<AuditEntryEdge>,
+    pub page_info: PageInfo,
+    /// Every entry of the requested action, over all pages.
+    pub total_count: i64,
+}
+
+impl From<AuditPage> for AuditEntryConnection {
+    fn from(page: AuditPage) -> Self {
+        let page_info = PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors);
+        let edges = page
+            .entries
+            .into_iter()
+            .zip(page.cursors)
+            .map(|(entry, cursor)| AuditEntryEdge {
+                cursor,
+                node: AuditEntry(entry),
+            })
+            .collect();
+        AuditEntryConnection {
+            edges,
+            page_info,
+            total_count: page.total_count as i64,
         }
     }
 }

@@ -86,7 +86,7 @@ pub struct AuditEntry(pub audit_log::Model);
 
 #[Object]
 impl AuditEntry {
-    /// Entries are numbered in the order they were written; page back with `before`.
+    /// Entries are numbered in the order they were written.
     async fn number(&self) -> i64 {
         self.0.id
     }
