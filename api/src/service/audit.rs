@@ -69,16 +69,8 @@ pub async fn record(
     Ok(())
 }
 
-/// One page of the audit log, newest first.
-pub struct AuditPage {
-    pub entries: Vec<audit_log::Model>,
-    /// One per entry: where the next page starts when read from it.
-    pub cursors: Vec<String>,
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    /// Entries of the requested action over all pages.
-    pub total_count: u64,
-}
+/// A page of audit entries, newest first.
+pub type AuditPage = super::RowPage<audit_log::Model>;
 
 /// Where a page of the log starts: an entry's number, opaque to clients. Numbers only grow,
 /// so a cursor stays put while new entries are written.
@@ -125,7 +117,7 @@ pub async fn list(
     entries.truncate(size as usize);
     let cursors = entries.iter().map(|entry| cursor(entry.id)).collect();
     Ok(AuditPage {
-        entries,
+        rows: entries,
         cursors,
         has_next_page,
         has_previous_page: older_than.is_some(),

@@ -116,16 +116,8 @@ pub async fn get(
         .await?)
 }
 
-/// One page of organisations, oldest application first.
-pub struct OrganisationPage {
-    pub organisations: Vec<organisations::Model>,
-    /// One per organisation: where the next (or previous) page starts when read from it.
-    pub cursors: Vec<String>,
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    /// Organisations in the requested statuses over all pages.
-    pub total_count: u64,
-}
+/// A page of organisations, oldest application first.
+pub type OrganisationPage = super::RowPage<organisations::Model>;
 
 /// Which page of organisations: `size` of them after the `after` cursor, or before the
 /// `before` cursor when `backwards` (Relay's `last`).
@@ -224,7 +216,7 @@ pub async fn list(
     }
     let cursors = rows.iter().map(encode_cursor).collect();
     Ok(OrganisationPage {
-        organisations: rows,
+        rows,
         cursors,
         has_next_page: if page.backwards {
             page.before.is_some()

@@ -7,9 +7,8 @@ use super::content::{Event, Opportunity, Policy, ResearchResult};
 use super::organisation::{AuditEntry, Organisation};
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::service::audit::AuditPage;
+use crate::service::RowPage;
 use crate::service::content::{Details, Page};
-use crate::service::membership::OrganisationPage;
 
 #[derive(SimpleObject)]
 pub struct PageInfo {
@@ -53,75 +52,61 @@ pub fn page_window(first: Option<i32>, last: Option<i32>) -> Result<(u64, bool)>
     Ok((requested as u64, backwards))
 }
 
-#[derive(SimpleObject)]
-pub struct OrganisationEdge {
-    pub cursor: String,
-    pub node: Organisation,
-}
-
-/// Organisations, oldest application first.
-#[derive(SimpleObject)]
-pub struct OrganisationConnection {
-    pub edges: Vec<OrganisationEdge>,
-    pub page_info: PageInfo,
-    /// Every organisation in the requested statuses, over all pages.
-    pub total_count: i64,
-}
-
-impl From<OrganisationPage> for OrganisationConnection {
-    fn from(page: OrganisationPage) -> Self {
-        let page_info = PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors);
-        let edges = page
-            .organisations
-            .into_iter()
-            .zip(page.cursors)
-            .map(|(organisation, cursor)| OrganisationEdge {
-                cursor,
-                node: Organisation(organisation),
-            })
-            .collect();
-        OrganisationConnection {
-            edges,
-            page_info,
-            total_count: page.total_count as i64,
+/// Declares the edge and connection types of a keyset-paged list of rows (`RowPage`).
+macro_rules! row_connection {
+    ($(#[$meta:meta])* $node:ident($model:ty), $edge:ident, $connection:ident, $total:literal) => {
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
         }
-    }
-}
 
-#[derive(SimpleObject)]
-pub struct AuditEntryEdge {
-    pub cursor: String,
-    pub node: AuditEntry,
-}
-
-/// Audit entries, newest first.
-#[derive(SimpleObject)]
-pub struct AuditEntryConnection {
-    pub edges: Vec<AuditEntryEdge>,
-    pub page_info: PageInfo,
-    /// Every entry of the requested action, over all pages.
-    pub total_count: i64,
-}
-
-impl From<AuditPage> for AuditEntryConnection {
-    fn from(page: AuditPage) -> Self {
-        let page_info = PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors);
-        let edges = page
-            .entries
-            .into_iter()
-            .zip(page.cursors)
-            .map(|(entry, cursor)| AuditEntryEdge {
-                cursor,
-                node: AuditEntry(entry),
-            })
-            .collect();
-        AuditEntryConnection {
-            edges,
-            page_info,
-            total_count: page.total_count as i64,
+        $(#[$meta])*
+        #[derive(SimpleObject)]
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub page_info: PageInfo,
+            #[doc = $total]
+            pub total_count: i64,
         }
-    }
+
+        impl From<RowPage<$model>> for $connection {
+            fn from(page: RowPage<$model>) -> Self {
+                let page_info =
+                    PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors);
+                let edges = page
+                    .rows
+                    .into_iter()
+                    .zip(page.cursors)
+                    .map(|(row, cursor)| $edge {
+                        cursor,
+                        node: $node(row),
+                    })
+                    .collect();
+                $connection {
+                    edges,
+                    page_info,
+                    total_count: page.total_count as i64,
+                }
+            }
+        }
+    };
 }
+
+row_connection!(
+    /// Organisations, oldest application first.
+    Organisation(entities::organisations::Model),
+    OrganisationEdge,
+    OrganisationConnection,
+    "Every organisation in the requested statuses, over all pages."
+);
+row_connection!(
+    /// Audit entries, newest first.
+    AuditEntry(entities::audit_log::Model),
+    AuditEntryEdge,
+    AuditEntryConnection,
+    "Every entry of the requested action, over all pages."
+);
 
 /// Declares the edge and connection types of one kind.
 macro_rules! connection {
