@@ -4,9 +4,7 @@ use async_graphql::{Context, Object};
 
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
-use crate::graphql::types::connection::{
-    AuditEntryConnection, OrganisationConnection, page_window,
-};
+use crate::graphql::types::connection::{AuditEntryConnection, OrganisationConnection};
 use crate::service::membership::{MembershipStatus, OrganisationPageRequest};
 use crate::service::{audit, membership};
 
@@ -28,9 +26,9 @@ impl AdminQuery {
         before: Option<String>,
     ) -> async_graphql::Result<OrganisationConnection> {
         crate::domain::optional_list_len("statuses", &statuses)?;
-        let (size, backwards) = page_window(first, last)?;
+        let (size, backwards) = crate::service::page_window(first, last)?;
         let page = OrganisationPageRequest {
-            size,
+            size: size as u64,
             backwards,
             after,
             before,
@@ -55,7 +53,7 @@ impl AdminQuery {
         after: Option<String>,
         #[graphql(deprecation = "page with `after` and an edge's cursor")] before: Option<i32>,
     ) -> async_graphql::Result<AuditEntryConnection> {
-        let (size, _) = page_window(first, None)?;
+        let (size, _) = crate::service::page_window(first, None)?;
         // `before` is the entry number the old list paged back from: the same place as the
         // cursor of that entry.
         let older_than = match (after, before) {
@@ -69,7 +67,7 @@ impl AdminQuery {
             state(context)?.db.connection(),
             caller(context)?,
             action,
-            size,
+            size as u64,
             older_than,
         )
         .await?;

@@ -5,8 +5,6 @@ use async_graphql::SimpleObject;
 
 use super::content::{Event, Opportunity, Policy, ResearchResult};
 use super::organisation::{AuditEntry, Organisation};
-use crate::error::{Error, Result};
-use crate::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::service::RowPage;
 use crate::service::content::{Details, Page};
 
@@ -31,25 +29,6 @@ impl PageInfo {
     fn of(page: &Page) -> PageInfo {
         PageInfo::new(page.has_next_page, page.has_previous_page, &page.cursors)
     }
-}
-
-/// How many items a page of a non-content connection holds, and whether it is read backwards
-/// (`last`): [`DEFAULT_PAGE_SIZE`] when neither is given, at most [`MAX_PAGE_SIZE`], refused
-/// (never silently cut) above, as the content lists do.
-pub fn page_window(first: Option<i32>, last: Option<i32>) -> Result<(u64, bool)> {
-    let (field, requested, backwards) = match (first, last) {
-        (Some(_), Some(_)) => return Err(Error::bad_input("last", "give first or last, not both")),
-        (None, Some(last)) => ("last", last, true),
-        (Some(first), None) => ("first", first, false),
-        (None, None) => ("first", DEFAULT_PAGE_SIZE, false),
-    };
-    if !(0..=MAX_PAGE_SIZE).contains(&requested) {
-        return Err(Error::bad_input(
-            field,
-            format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}"),
-        ));
-    }
-    Ok((requested as u64, backwards))
 }
 
 /// Declares the edge and connection types of a keyset-paged list of rows (`RowPage`).

@@ -190,24 +190,13 @@ pub async fn list(
 }
 
 fn page_size(page: &PageRequest) -> Result<(usize, bool)> {
-    if page.first.is_some() && page.last.is_some() {
-        return Err(Error::bad_input("last", "give first or last, not both"));
-    }
     if page.last.is_none() && page.before.is_some() && page.after.is_some() {
         return Err(Error::bad_input("before", "give after or before, not both"));
     }
-    let (field, requested, backwards) = match (page.first, page.last) {
-        (_, Some(last)) => ("last", last, true),
-        (Some(first), None) => ("first", first, false),
-        (None, None) => ("first", DEFAULT_PAGE_SIZE, page.before.is_some()),
-    };
-    if !(0..=MAX_PAGE_SIZE).contains(&requested) {
-        return Err(Error::bad_input(
-            field,
-            format!("must be between 0 and {MAX_PAGE_SIZE}, got {requested}"),
-        ));
-    }
-    Ok((requested as usize, backwards))
+    let (size, backwards) = crate::service::page_window(page.first, page.last)?;
+    // With neither size given, `before` alone reads backwards too.
+    let unsized_backwards = page.first.is_none() && page.last.is_none() && page.before.is_some();
+    Ok((size, backwards || unsized_backwards))
 }
 
 fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {

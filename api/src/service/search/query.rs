@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::reference::Reference;
 use crate::service::access;
-use crate::service::content::list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::service::content::{ContentRecord, Kind, OpportunityType, load_records};
 use crate::state::AppState;
 
@@ -30,13 +29,7 @@ pub struct SearchRequest {
 impl SearchRequest {
     /// The engine's request, validated; visibility is added by `search`.
     fn into_engine_request(self, reference: &Reference) -> Result<search::Request> {
-        let first = self.first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
-            return Err(Error::bad_input(
-                "first",
-                format!("must be between 0 and {MAX_PAGE_SIZE}, got {first}"),
-            ));
-        }
+        let (first, _) = crate::service::page_window(self.first, None)?;
         let mut request = self.filter.unwrap_or_default().into_request(reference)?;
         request.text = self.text.unwrap_or_default();
         request.sort = match self.sort.unwrap_or_default() {
@@ -44,7 +37,7 @@ impl SearchRequest {
             SearchSort::Newest => search::Sort::Newest,
             SearchSort::Deadline => search::Sort::Deadline,
         };
-        request.first = first as usize;
+        request.first = first;
         request.after = self.after;
         Ok(request)
     }
