@@ -112,17 +112,17 @@ async fn seeding_the_demo_twice_adds_it_once() {
     let workspace = Workspace::new().await;
     let first = workspace.run(&["seed", "--demo"], "");
     let first_output = String::from_utf8_lossy(&first.stdout).into_owned();
-    assert!(first_output.contains("231 items added"), "{first_output}");
+    assert!(first_output.contains("295 items added"), "{first_output}");
     assert!(
         first_output.contains("member@demo.infoharbor.example / demo-member-2026"),
         "the demo passwords are printed"
     );
     assert!(
-        String::from_utf8_lossy(&first.stderr).contains("demo items: 231/231"),
+        String::from_utf8_lossy(&first.stderr).contains("demo items: 295/295"),
         "progress is shown"
     );
     let second = workspace.run(&["seed", "--demo"], "");
-    assert!(String::from_utf8_lossy(&second.stdout).contains("0 items added, 231 already there"));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 items added, 295 already there"));
 
     let (server, base_url) = workspace.serve();
     let counts = "{ opportunities(filter: { includeExpired: true }) { totalCount } policies { totalCount } researchResults { totalCount } events { totalCount } }";

@@ -10,6 +10,13 @@ use serde_json::{Value, json};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_infoharbor");
 
+/// The binary a [`Workspace`] runs: this build's, or another build named by
+/// `INFOHARBOR_TEST_BINARY` (to measure a baseline with the same tests, as the relevance set
+/// does for BENCHMARKS.md).
+pub fn binary() -> String {
+    std::env::var("INFOHARBOR_TEST_BINARY").unwrap_or_else(|_| BINARY.to_owned())
+}
+
 /// A data dir and, on PostgreSQL, a database of its own.
 pub struct Workspace {
     pub data_dir: tempfile::TempDir,
@@ -41,7 +48,7 @@ impl Workspace {
     }
 
     pub fn command(&self, arguments: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
+        let mut command = Command::new(binary());
         command
             .args(["--data-dir", self.data_dir.path().to_str().unwrap()])
             .args(arguments)
