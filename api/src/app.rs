@@ -125,11 +125,11 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
 }
 
 /// The glossary in `<data-dir>/glossary.txt` when the operator put one there, else the
-/// shipped one.
+/// shipped one; either way with the sectors' and countries' names.
 fn glossary(data_dir: &std::path::Path) -> anyhow::Result<Glossary> {
     let path = data_dir.join("glossary.txt");
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Glossary::parse(&text)),
+        Ok(text) => Ok(Glossary::with_reference(&text)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Glossary::shipped()),
         Err(error) => Err(error).with_context(|| format!("failed to read {}", path.display())),
     }

@@ -40,6 +40,12 @@ pub const MAX_SELECTIONS_PER_SET: usize = 128;
 pub use search::budget::{
     MAX_GLOSSARY_TERMS, MAX_PHRASES, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_TYPO_WORDS,
 };
+/// What `suggest` takes: a search box's text while it is typed.
+pub use search::suggest::{MAX_PREFIX_CHARS, MAX_PREFIX_WORDS};
+/// Suggestions one request returns: a drop-down under a search box shows a handful.
+pub const MAX_SUGGESTIONS: i32 = 20;
+/// Suggestions when `first` is not given.
+pub const DEFAULT_SUGGESTIONS: i32 = 8;
 
 // ---- lists the schema returns, as the complexity limit counts them -------------------------
 // A list field's selection counts once per item it can return, so nested lists
@@ -196,6 +202,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("typo-tolerant words in a search", "8"),
     ("quoted phrases in a search", "8"),
     ("glossary terms in a search", "6"),
+    ("suggestion prefix", "100 characters, 8 words"),
+    ("suggestions per request", "20 (8 by default)"),
     ("request body", "1048576 bytes"),
     ("request timeout", "30 s"),
     ("persisted queries kept", "1000"),
@@ -271,6 +279,14 @@ mod tests {
             ),
             ("quoted phrases in a search", MAX_PHRASES.to_string()),
             ("glossary terms in a search", MAX_GLOSSARY_TERMS.to_string()),
+            (
+                "suggestion prefix",
+                format!("{MAX_PREFIX_CHARS} characters, {MAX_PREFIX_WORDS} words"),
+            ),
+            (
+                "suggestions per request",
+                format!("{MAX_SUGGESTIONS} ({DEFAULT_SUGGESTIONS} by default)"),
+            ),
             ("request body", format!("{DEFAULT_MAX_BODY_BYTES} bytes")),
             (
                 "request timeout",

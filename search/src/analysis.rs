@@ -5,12 +5,19 @@
 //! by script: Han through jieba in search mode (so 农业 is found inside 中国农业发展银行),
 //! Thai, Lao, Khmer and Burmese through ICU's dictionary word segmenter, and everything else
 //! (Latin, Vietnamese, digits) on word boundaries. Every token is then lower-cased, and Latin
-//! letters lose their diacritics, so "ha noi" finds "Hà Nội".
+//! letters lose their diacritics, so "ha noi" finds "Hà Nội". Folding also meets the
+//! variants users type: traditional Chinese characters become simplified ones, Thai and Lao
+//! sara am and the Lao ligatures ໜ ໝ become the letters people also type for them, and the
+//! Lao ຣ of the old spelling becomes ລ.
+//!
+//! Two more analyses sit beside the words: grapheme bigrams of the unspaced scripts
+//! ([`grams`]), the fallback that finds a word inside unspaced text however the dictionary
+//! cut it, and light Indonesian and Malay stems ([`crate::stem`]).
 
 use std::sync::LazyLock;
 
-use icu_segmenter::WordSegmenter;
 use icu_segmenter::options::WordBreakInvariantOptions;
+use icu_segmenter::{GraphemeClusterSegmenter, WordSegmenter};
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -20,12 +27,16 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Bumped whenever tokens change: an index built by another version is rebuilt at start.
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
 /// The name the multilingual analyzer is registered under.
 pub const MULTILINGUAL: &str = "ih_multilingual";
 /// The name of the English analyzer (with stemming) used on English text only.
 pub const ENGLISH: &str = "ih_english";
+/// The name of the grapheme-bigram analyzer of unspaced text.
+pub const GRAMS: &str = "ih_grams";
+/// The name of the Indonesian and Malay analyzer (light stems) used on their text only.
+pub const MALAY: &str = "ih_malay";
 
 /// Alliance terms jieba must keep whole (and, in search mode, also split).
 const CHINESE_TERMS: &[&str] = &[
@@ -75,6 +86,12 @@ pub fn register(index: &tantivy::Index) {
             .filter(Stemmer::new(Language::English))
             .build(),
     );
+    index
+        .tokenizers()
+        .register(GRAMS, TextAnalyzer::from(GramTokenizer));
+    index
+        .tokenizers()
+        .register(MALAY, TextAnalyzer::from(MalayTokenizer));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,16 +137,54 @@ pub fn fold(text: &str) -> String {
         after_latin = is_latin(character);
         match character {
             'đ' | 'Đ' => folded.push('d'),
+            other if is_unspaced(other) => fold_unspaced(other, &mut folded),
             other => folded.extend(other.to_lowercase()),
         }
     }
     folded.nfc().collect()
 }
 
-/// Splits `text` into words with their byte ranges, by script. Used for indexing, for
-/// queries and for highlighting alike, so all three agree.
-pub fn words(text: &str) -> Vec<(usize, usize)> {
-    let mut words = Vec::new();
+/// Folds a character of Chinese or of the unspaced Southeast Asian scripts.
+fn fold_unspaced(character: char, folded: &mut String) {
+    match character {
+        // The old Lao spelling's ຣ (ro) is ລ (lo) in today's.
+        'ຣ' => folded.push('ລ'),
+        // Sara am (Thai, Lao) and the Lao ligatures ໜ ໝ: people also type them as two
+        // characters, which is what their compatibility decomposition gives.
+        '\u{0E33}' | '\u{0EB3}' | '\u{0EDC}' | '\u{0EDD}' => {
+            folded.extend(std::iter::once(character).nfkc());
+        }
+        _ if script_of(character) == Script::Han => folded.push(simplified(character)),
+        other => folded.push(other),
+    }
+}
+
+/// The simplified form of a traditional Chinese character; other characters unchanged.
+fn simplified(character: char) -> char {
+    let mut buffer = [0; 4];
+    fast2s::convert(character.encode_utf8(&mut buffer))
+        .chars()
+        .next()
+        .unwrap_or(character)
+}
+
+fn is_unspaced(character: char) -> bool {
+    matches!(script_of(character), Script::Han | Script::SoutheastAsian)
+}
+
+/// A run of `text` in one script: its byte range and whether the script is written without
+/// spaces between words (Chinese, Thai, Lao, Khmer, Burmese).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub from: usize,
+    pub to: usize,
+    pub unspaced: bool,
+    script: Script,
+}
+
+/// Splits `text` into runs of one script, separators dropped.
+pub fn runs(text: &str) -> Vec<Run> {
+    let mut runs = Vec::new();
     let mut run_start = 0;
     let mut run_script = Script::Separator;
     for (offset, character) in text
@@ -143,30 +198,72 @@ pub fn words(text: &str) -> Vec<(usize, usize)> {
         if continues {
             continue;
         }
-        split_run(text, run_start, offset, run_script, &mut words);
+        if run_script != Script::Separator {
+            runs.push(Run {
+                from: run_start,
+                to: offset,
+                unspaced: matches!(run_script, Script::Han | Script::SoutheastAsian),
+                script: run_script,
+            });
+        }
         run_start = offset;
         run_script = script;
+    }
+    runs
+}
+
+/// Splits `text` into words with their byte ranges, by script. Used for indexing, for
+/// queries and for highlighting alike, so all three agree.
+pub fn words(text: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    for run in runs(text) {
+        run_words(text, run, &mut words);
     }
     words
 }
 
-fn split_run(
-    text: &str,
-    start: usize,
-    end: usize,
-    script: Script,
-    words: &mut Vec<(usize, usize)>,
-) {
+/// The words of one run, with their byte ranges in `text`.
+pub fn run_words(text: &str, run: Run, words: &mut Vec<(usize, usize)>) {
+    let Run {
+        from: start,
+        to: end,
+        script,
+        ..
+    } = run;
     let run = &text[start..end];
     match script {
         Script::Separator => {}
         Script::Word => words.push((start, end)),
         Script::Han => {
-            for token in JIEBA.cut_for_search(run, true) {
-                if token.word.chars().any(char::is_alphanumeric) {
-                    words.push((start + token.byte_start, start + token.byte_end));
-                }
-            }
+            // jieba knows simplified Chinese: a traditional run is cut in its simplified form,
+            // character for character, so the cuts map back onto the run.
+            let simple: String = run.chars().map(simplified).collect();
+            let original: Vec<usize> = run
+                .char_indices()
+                .map(|(offset, _)| offset)
+                .chain(std::iter::once(run.len()))
+                .collect();
+            let converted: Vec<usize> = simple
+                .char_indices()
+                .map(|(offset, _)| offset)
+                .chain(std::iter::once(simple.len()))
+                .collect();
+            let back = |offset: usize| {
+                converted
+                    .binary_search(&offset)
+                    .map_or(run.len(), |index| original[index])
+            };
+            let mut cut: Vec<(usize, usize)> = JIEBA
+                .cut_for_search(&simple, true)
+                .into_iter()
+                .filter(|token| token.word.chars().any(char::is_alphanumeric))
+                .map(|token| (start + back(token.byte_start), start + back(token.byte_end)))
+                .collect();
+            // Search mode gives a compound after its parts (数据, 保护, 数据保护); in text order
+            // instead, as the snippet generator needs (it panicked on a compound that began
+            // before the fragment its last part started).
+            cut.sort_unstable();
+            words.extend(cut);
         }
         Script::SoutheastAsian => {
             let segmenter = WordSegmenter::new_dictionary(WordBreakInvariantOptions::default());
@@ -179,6 +276,62 @@ fn split_run(
             }
         }
     }
+}
+
+/// A grapheme bigram of unspaced text: its folded text and its byte range in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gram {
+    pub text: String,
+    pub from: usize,
+    pub to: usize,
+    /// Runs are one position apart, so a phrase of bigrams never spans two runs.
+    pub position: usize,
+}
+
+/// The grapheme bigrams of every unspaced run of `text`, folded: 冷链监测 gives 冷链, 链监,
+/// 监测 whatever the dictionary made of it. A run of one grapheme gives none.
+pub fn grams(text: &str) -> Vec<Gram> {
+    let segmenter = GraphemeClusterSegmenter::new();
+    let mut grams = Vec::new();
+    let mut position = 0;
+    for run in runs(text).into_iter().filter(|run| run.unspaced) {
+        // The folded run, and for each of its characters the original character's range.
+        let mut folded = String::new();
+        let mut origin: Vec<(usize, usize, usize)> = Vec::new();
+        for (offset, character) in text[run.from..run.to].char_indices() {
+            let from = run.from + offset;
+            let at = folded.len();
+            if is_combining_mark(character) {
+                folded.push(character);
+            } else {
+                fold_unspaced(character, &mut folded);
+            }
+            origin.push((at, from, from + character.len_utf8()));
+        }
+        // A bound inside a character that folded into two (ໜ into ຫນ) takes in all of it.
+        let original = |offset: usize, end: bool| -> usize {
+            if offset >= folded.len() {
+                return run.to;
+            }
+            match origin.binary_search_by_key(&offset, |(at, _, _)| *at) {
+                Ok(index) => origin[index].1,
+                Err(index) if end => origin[index - 1].2,
+                Err(index) => origin[index - 1].1,
+            }
+        };
+        let bounds: Vec<usize> = segmenter.segment_str(&folded).collect();
+        for window in bounds.windows(3) {
+            grams.push(Gram {
+                text: folded[window[0]..window[2]].to_owned(),
+                from: original(window[0], false),
+                to: original(window[2], true),
+                position,
+            });
+            position += 1;
+        }
+        position += 1;
+    }
+    grams
 }
 
 /// Whether a token is a word of Latin letters (the script where typos are tolerated).
@@ -239,6 +392,52 @@ impl Tokenizer for MultilingualTokenizer {
     }
 }
 
+/// The grapheme-bigram tokenizer of unspaced text (see [`grams`]).
+#[derive(Clone)]
+pub struct GramTokenizer;
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let tokens = grams(text)
+            .into_iter()
+            .map(|gram| Token {
+                offset_from: gram.from,
+                offset_to: gram.to,
+                position: gram.position,
+                text: gram.text,
+                position_length: 1,
+            })
+            .collect();
+        Tokens { tokens, cursor: 0 }
+    }
+}
+
+/// The Indonesian and Malay tokenizer: every Latin word's light stems, at its position.
+#[derive(Clone)]
+pub struct MalayTokenizer;
+
+impl Tokenizer for MalayTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let mut tokens = Vec::new();
+        for (position, (from, to)) in words(text).into_iter().enumerate() {
+            for stem in crate::stem::malay_stems(&fold(&text[from..to])) {
+                tokens.push(Token {
+                    offset_from: from,
+                    offset_to: to,
+                    position,
+                    text: stem,
+                    position_length: 1,
+                });
+            }
+        }
+        Tokens { tokens, cursor: 0 }
+    }
+}
+
 /// The folded tokens of `text`, as the index stores them.
 pub fn tokens(text: &str) -> Vec<String> {
     words(text)
@@ -274,6 +473,54 @@ mod tests {
                 "{text}: {tokens:?}"
             );
         }
+    }
+
+    #[test]
+    fn words_come_in_text_order() {
+        let text = "《个人信息保护法》规定个人数据保护义务，数据保护影响评估和数据中心安全。";
+        let words = words(text);
+        assert!(words.windows(2).all(|pair| pair[0] <= pair[1]), "{words:?}");
+        assert!(words.len() > 10);
+    }
+
+    #[test]
+    fn variants_people_type_fold_together() {
+        assert_eq!(tokens("數字經濟"), tokens("数字经济"));
+        assert!(tokens("跨境電商平台").contains(&"跨境电商".to_owned()));
+        assert_eq!(
+            fold("ทํา"),
+            fold("ทำ"),
+            "Thai sara am typed as two characters"
+        );
+        assert_eq!(fold("ຫນອງຄາຍ"), fold("ໜອງຄາຍ"), "Lao ໜ typed as ຫ and ນ");
+        assert_eq!(fold("ອາເມຣິກາ"), fold("ອາເມລິກາ"), "Lao old spelling");
+    }
+
+    #[test]
+    fn bigrams_find_a_word_however_the_dictionary_cut_it() {
+        let texts = |text: &str| {
+            grams(text)
+                .into_iter()
+                .map(|gram| gram.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts("受冷链监测"), ["受冷", "冷链", "链监", "监测"]);
+        assert!(!texts("Nanning 冷链 and 物流").is_empty());
+        // Graphemes, not code points: a Thai consonant keeps its marks.
+        assert_eq!(texts("ที่ดิน"), ["ที่ดิ", "ดิน"]);
+        // Offsets point into the original text, also where folding changed it.
+        let text = "a 冷鏈 b";
+        let gram = &grams(text)[0];
+        assert_eq!(
+            (gram.text.as_str(), &text[gram.from..gram.to]),
+            ("冷链", "冷鏈")
+        );
+        // Runs do not join: the last gram of one and the first of the next are two apart.
+        let positions: Vec<usize> = grams("冷链 物流")
+            .iter()
+            .map(|gram| gram.position)
+            .collect();
+        assert_eq!(positions, [0, 2]);
     }
 
     #[test]

@@ -227,12 +227,16 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
         doc.add_text(fields.title, &text.title);
         doc.add_text(fields.summary, &text.summary);
         doc.add_text(fields.body, &text.body);
-        if analysis::fold(&text.language).starts_with("en") {
-            doc.add_text(
-                fields.english,
-                format!("{}\n{}\n{}", text.title, text.summary, text.body),
-            );
+        let all = || format!("{}\n{}\n{}", text.title, text.summary, text.body);
+        let language = analysis::fold(&text.language);
+        if language.starts_with("en") {
+            doc.add_text(fields.english, all());
         }
+        if language.starts_with("id") || language.starts_with("ms") {
+            doc.add_text(fields.malay, all());
+        }
+        // Text without an unspaced run gives no bigrams.
+        doc.add_text(fields.grams, all());
     }
     doc.add_date(
         fields.published_at,

@@ -4,15 +4,20 @@
 pub mod analysis;
 pub mod budget;
 mod collect;
+pub mod edits;
 pub mod glossary;
 mod index;
+pub mod names;
 mod query;
 mod schema;
+pub mod stem;
+pub mod suggest;
 mod visibility;
 mod writer;
 
 pub use index::{Document, OpenState, SearchIndex, Text};
 pub use query::{Facets, Highlight, Hit, Request, Results, Sort};
+pub use suggest::{Suggestion, SuggestionKind};
 pub use writer::{Change, Indexer};
 
 /// Errors of the search engine; all are internal from a caller's point of view, except a

@@ -17,7 +17,9 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument
 
 use crate::analysis::{self, fold, has_han};
 use crate::collect::FacetCollector;
+use crate::glossary::Group;
 use crate::index::SearchIndex;
+use crate::names::Concept;
 use crate::visibility::{VisibleStatistics, visible_documents};
 use crate::{Error, Result};
 
@@ -90,6 +92,8 @@ pub struct Results {
     pub facets: Facets,
     pub hits: Vec<Hit>,
     pub has_next_page: bool,
+    /// For a query with no hits, a corrected query that has some.
+    pub did_you_mean: Option<String>,
 }
 
 /// The required part of a text query (`None`: no constraint) and its exclusions.
@@ -102,10 +106,22 @@ const BEFORE_CURSOR: SortKey = (i64::MIN, 0);
 const TITLE_BOOST: f32 = 3.0;
 const SUMMARY_BOOST: f32 = 2.0;
 const ENGLISH_BOOST: f32 = 1.5;
+const MALAY_BOOST: f32 = 1.0;
 const FUZZY_BOOST: f32 = 0.5;
+/// Bigrams of unspaced text: found, but below a whole-word match.
+const GRAM_BOOST: f32 = 0.4;
+/// The longest unspaced run (in bigrams) the fallback matches; longer runs are sentences,
+/// where the words themselves must match.
+const MAX_GRAMS: usize = 12;
+/// A glossary term that names a sector or country also finds the items filed under its
+/// code, with this score.
+const CONCEPT_SCORE: f32 = 1.0;
+/// What a glossary term found in the body scores (times the field's boost elsewhere): about
+/// what one ordinary word scores, so the caller's other words still order the items.
+const GROUP_WEIGHT: f32 = 3.0;
 const SNIPPET_BYTES: usize = 400;
 
-fn boxed(query: impl Query + 'static) -> Box<dyn Query> {
+pub(crate) fn boxed(query: impl Query + 'static) -> Box<dyn Query> {
     Box::new(query)
 }
 
@@ -125,7 +141,7 @@ fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
 /// in segments of more than 4,096 documents). An intersection of two scored clauses adds them
 /// the same way round or not at all (`a + b == b + a`), so nesting pairs keeps every score a
 /// function of the visible documents alone. Filters score zero and may be flat.
-fn all_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+pub(crate) fn all_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
     let mut all = clauses.pop()?;
     while let Some(clause) = clauses.pop() {
         all = boxed(BooleanQuery::new(vec![
@@ -134,6 +150,19 @@ fn all_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
         ]));
     }
     Some(all)
+}
+
+/// Any of `clauses` may match (`None` when there are none), scored as the sum of those that
+/// do, nested in pairs for the reason [`all_of`] gives.
+pub(crate) fn any_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    let mut any = clauses.pop()?;
+    while let Some(clause) = clauses.pop() {
+        any = boxed(BooleanQuery::new(vec![
+            (Occur::Should, clause),
+            (Occur::Should, any),
+        ]));
+    }
+    Some(any)
 }
 
 /// A filter that narrows without changing scores.
@@ -212,7 +241,7 @@ impl SearchIndex {
         terms
     }
 
-    fn text_fields(&self) -> [(Field, f32); 3] {
+    pub(crate) fn text_fields(&self) -> [(Field, f32); 3] {
         [
             (self.fields.title, TITLE_BOOST),
             (self.fields.summary, SUMMARY_BOOST),
@@ -240,6 +269,18 @@ impl SearchIndex {
                 )),
             ));
         }
+        if analysis::is_latin_word(token) {
+            for stem in crate::stem::malay_stems(token) {
+                let term = TermQuery::new(
+                    Term::from_field_text(self.fields.malay, &stem),
+                    IndexRecordOption::WithFreqs,
+                );
+                alternatives.push((
+                    Occur::Should,
+                    boxed(BoostQuery::new(boxed(term), MALAY_BOOST)),
+                ));
+            }
+        }
         let length = token.chars().count();
         if typos && crate::budget::tolerates_typos(token) {
             let distance = if length >= 9 { 2 } else { 1 };
@@ -255,15 +296,57 @@ impl SearchIndex {
         boxed(BooleanQuery::new(alternatives))
     }
 
-    /// Every token of `text` must match (an empty clause list means no constraint); `typos`
-    /// says whether Latin words tolerate them.
+    /// Every word of `text` must match (an empty clause list means no constraint); `typos`
+    /// says whether Latin words tolerate them. A run of unspaced text matches as its words or,
+    /// scored lower, as the run itself inside longer text (its bigrams in a row).
     fn all_tokens(&self, text: &str, typos: bool) -> Vec<Box<dyn Query>> {
-        analysis::words(text)
-            .into_iter()
-            .map(|(from, to)| {
-                self.token_query(&fold(&text[from..to]), Some(&text[from..to]), typos)
-            })
-            .collect()
+        let mut clauses = Vec::new();
+        for run in analysis::runs(text) {
+            let mut words = Vec::new();
+            analysis::run_words(text, run, &mut words);
+            let word_queries: Vec<Box<dyn Query>> = words
+                .into_iter()
+                .map(|(from, to)| {
+                    self.token_query(&fold(&text[from..to]), Some(&text[from..to]), typos)
+                })
+                .collect();
+            if !run.unspaced {
+                clauses.extend(word_queries);
+                continue;
+            }
+            let whole = all_of(word_queries);
+            let inside = self.gram_query(&text[run.from..run.to]);
+            match (whole, inside) {
+                (Some(whole), Some(inside)) => clauses.push(boxed(BooleanQuery::new(vec![
+                    (Occur::Should, whole),
+                    (Occur::Should, inside),
+                ]))),
+                (Some(only), None) | (None, Some(only)) => clauses.push(only),
+                (None, None) => {}
+            }
+        }
+        clauses
+    }
+
+    /// The bigrams of an unspaced run in a row, anywhere in the item's text.
+    fn gram_query(&self, run: &str) -> Option<Box<dyn Query>> {
+        let grams = analysis::grams(run);
+        if grams.is_empty() || grams.len() > MAX_GRAMS {
+            return None;
+        }
+        let mut terms: Vec<Term> = grams
+            .iter()
+            .map(|gram| Term::from_field_text(self.fields.grams, &gram.text))
+            .collect();
+        let query = if terms.len() == 1 {
+            boxed(TermQuery::new(
+                terms.remove(0),
+                IndexRecordOption::WithFreqsAndPositions,
+            ))
+        } else {
+            boxed(PhraseQuery::new(terms))
+        };
+        Some(boxed(BoostQuery::new(query, GRAM_BOOST)))
     }
 
     fn phrase_query(&self, phrase: &str) -> Option<Box<dyn Query>> {
@@ -291,28 +374,132 @@ impl SearchIndex {
         Some(boxed(BooleanQuery::new(per_field)))
     }
 
-    /// The text part of a search: `None` when the text asks for nothing (blank, or only
-    /// exclusions), plus the exclusions.
-    fn text_query(&self, text: &str) -> TextQuery {
-        let (plain, phrases, excluded) = parse(text);
-        let mut required: Vec<Box<dyn Query>> = Vec::new();
-        let (groups, rest) = self.glossary.extract(&fold(&plain));
-        for group in groups {
-            let equivalents = self
-                .glossary
-                .group(group)
+    /// A glossary group: any of its terms, in any language, or the sector or country it names.
+    /// Each field scores a constant when any term is in it (the title most), whatever the
+    /// term's language: BM25 would weigh a term by how rare it is among the items of its own
+    /// language, so the smaller languages' items would always outrank the larger ones'.
+    /// Equivalents are known spellings, matched exactly (which also keeps a query's typo
+    /// automata to the caller's own words, see `budget`), as words or, for unspaced scripts,
+    /// inside longer text.
+    fn group_query(&self, group: &Group) -> Option<Box<dyn Query>> {
+        let term_in = |field: Field, term: &str| {
+            all_of(
+                analysis::tokens(term)
+                    .iter()
+                    .map(|token| {
+                        boxed(TermQuery::new(
+                            Term::from_field_text(field, token),
+                            IndexRecordOption::Basic,
+                        ))
+                    })
+                    .collect(),
+            )
+        };
+        let mut scored = Vec::new();
+        for (field, boost) in self.text_fields() {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = group
+                .terms
                 .iter()
-                .filter_map(|term| {
-                    // Equivalents are known spellings: matched exactly, which also keeps a
-                    // query's typo automata to the caller's own words (see `budget`).
-                    all_of(self.all_tokens(term, false)).map(|query| (Occur::Should, query))
-                })
-                .collect::<Vec<_>>();
-            if !equivalents.is_empty() {
-                required.push(boxed(BooleanQuery::new(equivalents)));
+                .filter_map(|term| term_in(field, term))
+                .map(|query| (Occur::Should, query))
+                .collect();
+            if field == self.fields.body {
+                // Where the words are not whole, the weakest evidence: inside unspaced text,
+                // or an English or Malay stem.
+                for term in &group.terms {
+                    let inside = analysis::runs(term)
+                        .into_iter()
+                        .map(|run| match run.unspaced {
+                            true => self.gram_query(&term[run.from..run.to]),
+                            false => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .and_then(all_of);
+                    any.extend(inside.map(|query| (Occur::Should, query)));
+                    let english = analysis::tokens(term)
+                        .iter()
+                        .map(|token| self.stem_query(token))
+                        .collect::<Option<Vec<_>>>()
+                        .and_then(all_of);
+                    any.extend(english.map(|query| (Occur::Should, query)));
+                }
+            }
+            if !any.is_empty() {
+                scored.push(boxed(ConstScoreQuery::new(
+                    boxed(BooleanQuery::new(any)),
+                    boost * GROUP_WEIGHT,
+                )));
             }
         }
-        required.extend(self.all_tokens(&rest, true));
+        for (concept, code) in &group.concepts {
+            let field = match concept {
+                Concept::Sector => self.fields.sector_scope,
+                Concept::Country => self.fields.countries,
+            };
+            let filed =
+                TermQuery::new(Term::from_field_text(field, code), IndexRecordOption::Basic);
+            scored.push(boxed(ConstScoreQuery::new(boxed(filed), CONCEPT_SCORE)));
+        }
+        any_of(scored)
+    }
+
+    /// A Latin word's English and Malay stems (`None` for other words).
+    fn stem_query(&self, token: &str) -> Option<Box<dyn Query>> {
+        if !analysis::is_latin_word(token) {
+            return None;
+        }
+        let mut stems: Vec<Term> = self.english_terms(token);
+        stems.extend(
+            crate::stem::malay_stems(token)
+                .iter()
+                .map(|stem| Term::from_field_text(self.fields.malay, stem)),
+        );
+        Some(boxed(TermSetQuery::new(stems)))
+    }
+
+    /// The text part of a search: `None` when the text asks for nothing (blank, or only
+    /// exclusions), plus the exclusions.
+    fn text_query(&self, text: &str, request: &Request) -> Result<TextQuery> {
+        let (plain, phrases, excluded) = parse(text);
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let (mut groups, rest) = self.glossary.extract(&fold(&plain));
+        // A misspelt term still names its group, when no item the caller may see holds the
+        // word as typed (a word someone uses is taken as meant).
+        let searcher = self.reader.searcher();
+        let mut failure = None;
+        let (misspelt, rest) = self.glossary.extract_misspelt(
+            &rest,
+            crate::budget::MAX_GLOSSARY_TERMS.saturating_sub(groups.len()),
+            |word| match self.visible_documents_with(&searcher, word, request) {
+                Ok(count) => count > 0,
+                Err(error) => {
+                    failure = Some(error);
+                    true
+                }
+            },
+        );
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        groups.extend(
+            misspelt
+                .into_iter()
+                .filter(|group| !groups.contains(group))
+                .collect::<Vec<_>>(),
+        );
+        let concepts = !groups.is_empty();
+        for group in groups {
+            required.extend(self.group_query(self.glossary.group(group)));
+        }
+        // Beside a glossary term, the other words rank but do not restrict: they are in the
+        // caller's language, and an item in another language about the term never holds them.
+        let others = self.all_tokens(&rest, true);
+        let optional = if concepts {
+            any_of(others)
+        } else {
+            required.extend(others);
+            None
+        };
         required.extend(
             phrases
                 .iter()
@@ -330,10 +517,18 @@ impl SearchIndex {
                 boxed(TermSetQuery::new(anywhere))
             })
             .collect();
-        (all_of(required), exclusions)
+        let text = match (all_of(required), optional) {
+            (Some(required), Some(optional)) => Some(boxed(BooleanQuery::new(vec![
+                (Occur::Must, required),
+                (Occur::Should, optional),
+            ]))),
+            (required, None) => required,
+            (None, optional) => optional,
+        };
+        Ok((text, exclusions))
     }
 
-    fn filters(&self, request: &Request) -> Vec<(Occur, Box<dyn Query>)> {
+    pub(crate) fn filters(&self, request: &Request) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
         let mut clauses = Vec::new();
         if let Some(visible) = visible_documents(fields, request) {
@@ -392,10 +587,18 @@ impl SearchIndex {
         clauses
     }
 
-    /// Runs `request`.
+    /// Runs `request`; when nothing matches, offers a corrected query (see `suggest`).
     pub fn search(&self, request: &Request) -> Result<Results> {
+        let mut results = self.search_without_correction(request)?;
+        if results.total == 0 && !request.text.trim().is_empty() {
+            results.did_you_mean = self.did_you_mean(request)?;
+        }
+        Ok(results)
+    }
+
+    pub(crate) fn search_without_correction(&self, request: &Request) -> Result<Results> {
         crate::budget::check(&request.text, &self.glossary).map_err(Error::OverBudget)?;
-        let (text_query, exclusions) = self.text_query(&request.text);
+        let (text_query, exclusions) = self.text_query(&request.text, request)?;
         let sort = match (request.sort, &text_query) {
             (Sort::Relevance, None) => Sort::Newest,
             (sort, _) => sort,
@@ -479,8 +682,17 @@ impl SearchIndex {
                 .into_iter()
                 .zip(["title", "summary", "body"])
                 .map(|((field, _), name)| {
-                    let generator = snippet_generator(&searcher, statistics, &**text_query, field)?;
-                    Ok((name, generator))
+                    let words =
+                        snippet_generator(&searcher, statistics, &**text_query, field, field)?;
+                    // A match found only as bigrams inside unspaced text is marked as such.
+                    let inside = snippet_generator(
+                        &searcher,
+                        statistics,
+                        &**text_query,
+                        self.fields.grams,
+                        field,
+                    )?;
+                    Ok((name, [words, inside]))
                 })
                 .collect::<tantivy::Result<Vec<_>>>()?,
             None => Vec::new(),
@@ -500,9 +712,12 @@ impl SearchIndex {
             };
             let highlights = generators
                 .iter()
-                .filter_map(|(name, generator)| {
-                    let snippet = generator.snippet_from_doc(&document);
-                    (!snippet.highlighted().is_empty()).then(|| Highlight {
+                .filter_map(|(name, generators)| {
+                    let snippet = generators
+                        .iter()
+                        .map(|generator| generator.snippet_from_doc(&document))
+                        .find(|snippet| !snippet.highlighted().is_empty())?;
+                    Some(Highlight {
                         field: name,
                         snippet: marked_html(snippet.fragment(), snippet.highlighted()),
                     })
@@ -535,6 +750,7 @@ impl SearchIndex {
             facets,
             hits,
             has_next_page,
+            did_you_mean: None,
         })
     }
 }
@@ -543,16 +759,18 @@ impl SearchIndex {
 /// does (`1 / (1 + doc_freq)`, so the fragment with the rarest words wins), but with the
 /// document frequency from `statistics`: `create` reads the index-wide `Searcher::doc_freq`,
 /// which counts documents the caller may not see and so would let them decide which
-/// fragment a caller is shown. `SnippetGenerator::new` takes the weights directly.
+/// fragment a caller is shown. `SnippetGenerator::new` takes the weights directly. The
+/// query's terms of `terms_of` are marked in the text of `field`, analysed as `terms_of` is.
 fn snippet_generator(
     searcher: &Searcher,
     statistics: &dyn Bm25StatisticsProvider,
     query: &dyn Query,
+    terms_of: Field,
     field: Field,
 ) -> tantivy::Result<SnippetGenerator> {
     let mut terms: BTreeSet<&Term> = BTreeSet::new();
     query.query_terms(&mut |term, _| {
-        if term.field() == field {
+        if term.field() == terms_of {
             terms.insert(term);
         }
     });
@@ -567,7 +785,7 @@ fn snippet_generator(
             weights.insert(text.to_owned(), 1.0 / (1.0 + doc_freq as Score));
         }
     }
-    let tokenizer = searcher.index().tokenizer_for_field(field)?;
+    let tokenizer = searcher.index().tokenizer_for_field(terms_of)?;
     Ok(SnippetGenerator::new(
         weights,
         tokenizer,

@@ -5,7 +5,7 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 
-use crate::analysis::{ENGLISH, MULTILINGUAL};
+use crate::analysis::{ENGLISH, GRAMS, MALAY, MULTILINGUAL};
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -30,6 +30,11 @@ pub struct Fields {
     pub body: Field,
     /// English text only, stemmed.
     pub english: Field,
+    /// Indonesian and Malay text only, lightly stemmed.
+    pub malay: Field,
+    /// Grapheme bigrams of every text's unspaced runs: the fallback that finds a word inside
+    /// unspaced text however the dictionary cut it.
+    pub grams: Field,
     pub published_at: Field,
     /// Days since the epoch; `i64::MAX` for items without a deadline.
     pub deadline: Field,
@@ -50,11 +55,13 @@ pub fn build() -> (Schema, Fields) {
             )
             .set_stored()
     };
-    let english = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(ENGLISH)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let unstored = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED),
         key: builder.add_u64_field("key", FAST),
@@ -71,7 +78,9 @@ pub fn build() -> (Schema, Fields) {
         title: builder.add_text_field("title", text(MULTILINGUAL)),
         summary: builder.add_text_field("summary", text(MULTILINGUAL)),
         body: builder.add_text_field("body", text(MULTILINGUAL)),
-        english: builder.add_text_field("english", english),
+        english: builder.add_text_field("english", unstored(ENGLISH)),
+        malay: builder.add_text_field("malay", unstored(MALAY)),
+        grams: builder.add_text_field("grams", unstored(GRAMS)),
         published_at: builder.add_date_field(
             "published_at",
             DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds),

@@ -23,6 +23,7 @@ mod reference;
 mod relay;
 mod schema;
 mod search;
+mod search_quality;
 mod throttling;
 mod visibility;
 mod websocket;

@@ -1,7 +1,7 @@
 //! The visibility matrix: one table of caller × path × visibility → seen or not, which drives
 //! the test. What a caller may not see must not show on any path: lists, totals, `node`,
-//! search hits, search totals, facets, highlights, contact details, who wrote an item and who
-//! moved it, and even relevance scores. A new path is one row of `MATRIX` and one arm of
+//! search hits, search totals, facets, highlights, suggestions, "did you mean", contact
+//! details, who wrote an item and who moved it, and even relevance scores. A new path is one row of `MATRIX` and one arm of
 //! `Sight::on`.
 
 use api::auth::Role;
@@ -31,6 +31,10 @@ enum Path {
     InSearchTotal,
     InFacets,
     InHighlights,
+    /// Among the suggestions for the first letters of its title.
+    InSuggestions,
+    /// Its word offered as "did you mean" for a query that finds nothing.
+    InDidYouMean,
     Contact,
     /// The author's public face (name, role, organisation).
     Author,
@@ -70,6 +74,10 @@ const MATRIX: &[(Path, Shown, [bool; 8])] = &[
     (Path::InFacets,                  Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
     (Path::InHighlights,              Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
     (Path::InHighlights,              Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InSuggestions,             Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InSuggestions,             Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InDidYouMean,              Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InDidYouMean,              Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
     (Path::Contact,                   Shown::Public,  [N,   N,   N,   N,   N,   Y,   Y,   Y]),
     (Path::Contact,                   Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
     (Path::Author,                    Shown::Public,  [N,   N,   N,   N,   N,   Y,   Y,   Y]),
@@ -90,6 +98,8 @@ struct Sight {
     node: Value,
     search: Value,
     score: Option<f64>,
+    suggestions: Value,
+    did_you_mean: Value,
 }
 
 const ITEM_FIELDS: &str = "id ... on Opportunity { contact author { name role organisationName email } history { toStatus actor { role email } } }";
@@ -126,12 +136,30 @@ async fn sight(app: &TestApp, token: Option<&str>, id: &str, word: &str, country
         .iter()
         .find(|edge| edge["node"]["id"] == id)
         .and_then(|edge| edge["score"].as_f64());
+    let suggestions = app
+        .ok(
+            token,
+            "query($p: String!) { suggest(prefix: $p) { kind text node { id } } }",
+            json!({ "p": &word[..6] }),
+        )
+        .await["suggest"]
+        .clone();
+    let did_you_mean = app
+        .ok(
+            token,
+            "query($q: String) { search(query: $q) { didYouMean } }",
+            json!({ "q": format!("{word} zzqxzq") }),
+        )
+        .await["search"]["didYouMean"]
+        .clone();
     Sight {
         list_edge,
         list_total: list["opportunities"]["totalCount"].clone(),
         node,
         search,
         score,
+        suggestions,
+        did_you_mean,
     }
 }
 
@@ -163,6 +191,13 @@ impl Sight {
             Path::InHighlights => hits
                 .iter()
                 .any(|hit| hit["highlights"].to_string().to_lowercase().contains(word)),
+            Path::InSuggestions => self
+                .suggestions
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|suggestion| suggestion["node"]["id"] == id),
+            Path::InDidYouMean => self.did_you_mean.as_str() == Some(word),
             Path::Contact => item.is_some_and(|item| item["contact"].is_string()),
             Path::Author => item.is_some_and(|item| item["author"]["name"].is_string()),
             Path::AuthorEmail => item.is_some_and(|item| item["author"]["email"].is_string()),

@@ -1,10 +1,10 @@
 //! Search results as the schema shows them.
 
-use async_graphql::SimpleObject;
+use async_graphql::{Enum, SimpleObject};
 
 use super::connection::PageInfo;
 use super::content::Content;
-use crate::service::search::SearchPage;
+use crate::service::search::{SearchPage, SuggestionRecord};
 
 #[derive(SimpleObject)]
 pub struct FacetCount {
@@ -43,6 +43,9 @@ pub struct SearchResults {
     pub facets: SearchFacets,
     pub edges: Vec<SearchEdge>,
     pub page_info: PageInfo,
+    /// When nothing matched: the query with the words no item the caller may see contains
+    /// replaced by the closest ones that some do (or left out), when that finds something.
+    pub did_you_mean: Option<String>,
 }
 
 fn facet_counts(counts: Vec<(String, u64)>) -> Vec<FacetCount> {
@@ -89,6 +92,59 @@ impl From<SearchPage> for SearchResults {
             },
             edges,
             page_info,
+            did_you_mean: page.did_you_mean,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionKind {
+    /// A country with items the caller may see; `code` is its filter value.
+    Country,
+    /// A sector (category or sub-category) with items the caller may see; `code` is its
+    /// filter value.
+    Sector,
+    /// A tag of items the caller may see.
+    Tag,
+    /// An item's title; `node` is the item.
+    Title,
+}
+
+/// Something to complete a search box with.
+#[derive(SimpleObject)]
+pub struct Suggestion {
+    pub kind: SuggestionKind,
+    /// What to show and to search for: for a country or sector, its name in the language
+    /// the typed text matched.
+    pub text: String,
+    /// The country or sector code (a `SearchFilter` value); null for tags and titles.
+    pub code: Option<String>,
+    /// The language of `text` for countries and sectors.
+    pub language: Option<String>,
+    /// Items the caller may see that it leads to (1 for a title).
+    pub count: i64,
+    /// The item a title suggestion names.
+    pub node: Option<Content>,
+}
+
+impl From<SuggestionRecord> for Suggestion {
+    fn from(record: SuggestionRecord) -> Self {
+        let suggestion = record.suggestion;
+        let kind = match suggestion.kind {
+            search::SuggestionKind::Country => SuggestionKind::Country,
+            search::SuggestionKind::Sector => SuggestionKind::Sector,
+            search::SuggestionKind::Tag => SuggestionKind::Tag,
+            search::SuggestionKind::Title => SuggestionKind::Title,
+        };
+        Suggestion {
+            kind,
+            text: suggestion.text,
+            code: (kind != SuggestionKind::Title)
+                .then_some(suggestion.code)
+                .flatten(),
+            language: suggestion.language,
+            count: suggestion.count as i64,
+            node: record.item.map(Content::from_record),
         }
     }
 }

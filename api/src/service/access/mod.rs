@@ -12,6 +12,7 @@
 //! | published MEMBERS content, on every path     | –         | –     | yes     | own, or member | yes         |
 //! | content in any other status                  | –         | –     | own     | own            | yes         |
 //! | search scores and snippets: statistics of    | PUBLIC    | PUBLIC + own | all | as its content | all      |
+//! | suggestions and "did you mean": drawn from   | PUBLIC    | PUBLIC + own | all | as its content | all      |
 //! | an opportunity's `contact`                   | –         | own   | yes     | own, or member | yes         |
 //! | an item's `author` (a public face⁴)          | –         | own   | yes     | own, or member | yes         |
 //! | an item's `history`, actors as public faces⁴ | –         | own   | own     | own            | yes         |

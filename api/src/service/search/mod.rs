@@ -23,7 +23,10 @@ mod query;
 
 pub use documents::changes_for;
 pub use follower::{catch_up, rebuild, replay, run, sync};
-pub use query::{SearchFilter, SearchPage, SearchRequest, SearchSort, search, today_days};
+pub use query::{
+    SearchFilter, SearchPage, SearchRequest, SearchSort, SuggestionRecord, search, suggest,
+    today_days,
+};
 
 /// Change-log rows below the newest applied one that are still looked at again: under
 /// PostgreSQL, transactions can commit in another order than their sequence numbers.

@@ -148,6 +148,8 @@ pub struct SearchPage {
     pub hits: Vec<(ContentRecord, search::Hit)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// For a query with no hits, a corrected query that finds something.
+    pub did_you_mean: Option<String>,
 }
 
 /// Runs `asked` for `caller`. Visibility is part of the query the index runs (the access
@@ -162,29 +164,9 @@ pub async fn search(state: &AppState, caller: &Caller, asked: SearchRequest) -> 
     let results = tokio::task::spawn_blocking(move || service.index.search(&request))
         .await
         .map_err(|error| Error::Internal(error.into()))?
-        .map_err(|error| match error {
-            search::Error::InvalidCursor => {
-                Error::bad_input("after", "not a cursor of this search")
-            }
-            search::Error::OverBudget(over) => Error::bad_input(
-                "query",
-                format!("too many {}: at most {}", over.what, over.max),
-            ),
-            other => Error::Internal(other.into()),
-        })?;
-    // The items themselves come from the database, read with the caller's visibility, so
-    // nothing the index might hold by mistake reaches a caller who may not see it.
+        .map_err(|error| engine_error(error, "query"))?;
     let ids: Vec<String> = results.hits.iter().map(|hit| hit.id.clone()).collect();
-    let rows = content::Entity::find()
-        .filter(content::Column::Id.is_in(ids))
-        .filter(access::content_rows(&caller.audience))
-        .all(state.db.connection())
-        .await?;
-    let mut records: HashMap<String, ContentRecord> = load_records(state.db.connection(), rows)
-        .await?
-        .into_iter()
-        .map(|record| (record.core.id.clone(), record))
-        .collect();
+    let mut records = readable_records(state, caller, ids).await?;
     let hits = results
         .hits
         .into_iter()
@@ -202,5 +184,99 @@ pub async fn search(state: &AppState, caller: &Caller, asked: SearchRequest) -> 
         hits,
         has_next_page: results.has_next_page,
         has_previous_page,
+        did_you_mean: results.did_you_mean,
     })
+}
+
+/// The engine's refusals as the caller's errors; `text_field` names the argument that holds
+/// the text.
+fn engine_error(error: search::Error, text_field: &str) -> Error {
+    match error {
+        search::Error::InvalidCursor => Error::bad_input("after", "not a cursor of this search"),
+        search::Error::OverBudget(over) => Error::bad_input(
+            text_field,
+            format!("too many {}: at most {}", over.what, over.max),
+        ),
+        other => Error::Internal(other.into()),
+    }
+}
+
+/// The items with these ids, read from the database with the caller's visibility, so nothing
+/// the index might hold by mistake reaches a caller who may not see it.
+async fn readable_records(
+    state: &AppState,
+    caller: &Caller,
+    ids: Vec<String>,
+) -> Result<HashMap<String, ContentRecord>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = content::Entity::find()
+        .filter(content::Column::Id.is_in(ids))
+        .filter(access::content_rows(&caller.audience))
+        .all(state.db.connection())
+        .await?;
+    Ok(load_records(state.db.connection(), rows)
+        .await?
+        .into_iter()
+        .map(|record| (record.core.id.clone(), record))
+        .collect())
+}
+
+/// One suggestion, with the item a title suggestion names.
+pub struct SuggestionRecord {
+    pub suggestion: search::Suggestion,
+    pub item: Option<ContentRecord>,
+}
+
+/// Suggestions for what the caller has typed so far (`prefix`), from what they may see and
+/// what `filter` admits.
+pub async fn suggest(
+    state: &AppState,
+    caller: &Caller,
+    prefix: String,
+    first: Option<i32>,
+    filter: Option<SearchFilter>,
+) -> Result<Vec<SuggestionRecord>> {
+    use crate::limits::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS};
+    let first = first.unwrap_or(DEFAULT_SUGGESTIONS);
+    if !(0..=MAX_SUGGESTIONS).contains(&first) {
+        return Err(Error::bad_input(
+            "first",
+            format!("must be between 0 and {MAX_SUGGESTIONS}, got {first}"),
+        ));
+    }
+    let mut request = filter.unwrap_or_default().into_request(&state.reference)?;
+    access::search_scope(&caller.audience, &mut request);
+    request.today_days = today_days();
+    let service = state.search.clone();
+    let suggestions = tokio::task::spawn_blocking(move || {
+        service.index.suggest(&prefix, first as usize, &request)
+    })
+    .await
+    .map_err(|error| Error::Internal(error.into()))?
+    .map_err(|error| engine_error(error, "prefix"))?;
+    let ids = suggestions
+        .iter()
+        .filter(|suggestion| suggestion.kind == search::SuggestionKind::Title)
+        .filter_map(|suggestion| suggestion.code.clone())
+        .collect();
+    let mut records = readable_records(state, caller, ids).await?;
+    Ok(suggestions
+        .into_iter()
+        .filter_map(|suggestion| {
+            if suggestion.kind != search::SuggestionKind::Title {
+                return Some(SuggestionRecord {
+                    suggestion,
+                    item: None,
+                });
+            }
+            // A title the database does not let the caller read is not suggested.
+            let item = records.remove(suggestion.code.as_deref()?)?;
+            Some(SuggestionRecord {
+                suggestion,
+                item: Some(item),
+            })
+        })
+        .collect())
 }
