@@ -154,7 +154,10 @@ fn fold_unspaced(character: char, folded: &mut String) {
         '\u{0E33}' | '\u{0EB3}' | '\u{0EDC}' | '\u{0EDD}' => {
             folded.extend(std::iter::once(character).nfkc());
         }
-        _ if script_of(character) == Script::Han => folded.push(simplified(character)),
+        // A compatibility ideograph is its unified one (as `fold`'s normalisation makes it).
+        _ if script_of(character) == Script::Han => {
+            folded.extend(std::iter::once(character).nfc().map(simplified));
+        }
         other => folded.push(other),
     }
 }
@@ -180,6 +183,13 @@ pub struct Run {
     pub to: usize,
     pub unspaced: bool,
     script: Script,
+}
+
+impl Run {
+    /// Whether the run is Chinese.
+    pub fn is_han(&self) -> bool {
+        self.script == Script::Han
+    }
 }
 
 /// Splits `text` into runs of one script, separators dropped.

@@ -28,11 +28,12 @@ pub fn distance(left: &str, right: &str) -> usize {
 }
 
 /// The edits a misspelling of a `length`-letter word may have and still name it: none below
-/// seven letters (export and expert, trade and grade are different words), one below ten.
+/// seven letters (export and expert, trade and grade are different words), one below twelve
+/// (Indonesian and Malay affixes put many words two edits apart: perikanan, pernikahan).
 pub fn misspelling_allowance(length: usize) -> usize {
     match length {
         0..=6 => 0,
-        7..=9 => 1,
+        7..=11 => 1,
         _ => 2,
     }
 }

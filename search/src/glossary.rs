@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::analysis::{fold, is_latin_word};
+use crate::budget::MAX_GLOSSARY_TERMS;
 use crate::edits;
 use crate::names::{self, Concept};
 
@@ -132,12 +133,16 @@ impl Glossary {
         self.groups.is_empty()
     }
 
-    /// Finds the glossary terms in `query` (already folded): the groups found, and the query
-    /// with those terms cut out.
+    /// Finds the glossary terms in `query` (already folded), longest first and at most
+    /// [`MAX_GLOSSARY_TERMS`] groups (a longer query's further terms stay plain words): the
+    /// groups found, and the query with their terms cut out.
     pub fn extract(&self, folded_query: &str) -> (Vec<usize>, String) {
         let mut rest = folded_query.to_owned();
         let mut found = Vec::new();
         for (term, group) in &self.terms {
+            if found.len() >= MAX_GLOSSARY_TERMS && !found.contains(group) {
+                continue;
+            }
             while let Some(start) = find_whole(&rest, term) {
                 rest.replace_range(start..start + term.len(), " ");
                 if !found.contains(group) {
@@ -283,6 +288,20 @@ mod tests {
     }
 
     #[test]
+    fn terms_past_the_budget_stay_plain_words() {
+        let text: String = (0..MAX_GLOSSARY_TERMS + 2)
+            .map(|group| format!("term{group}a | term{group}b\n"))
+            .collect();
+        let glossary = Glossary::parse(&text);
+        let query: Vec<String> = (0..MAX_GLOSSARY_TERMS + 2)
+            .map(|group| format!("term{group}a"))
+            .collect();
+        let (groups, rest) = glossary.extract(&query.join(" "));
+        assert_eq!(groups.len(), MAX_GLOSSARY_TERMS);
+        assert_eq!(rest.split_whitespace().count(), 2);
+    }
+
+    #[test]
     fn latin_terms_match_whole_words_only() {
         let glossary = Glossary::parse("东盟 | asean");
         assert!(glossary.extract("aseanic").0.is_empty());
@@ -369,5 +388,32 @@ mod tests {
         let group = glossary.group(groups[0]);
         assert!(group.terms.iter().any(|term| term == "logistik pintar"));
         assert_eq!(group.concepts, [(Concept::Sector, "0504".to_owned())]);
+    }
+
+    /// The README's coverage table, as the shipped glossary computes it.
+    fn coverage_table(glossary: &Glossary) -> String {
+        let coverage = glossary.coverage();
+        let header: Vec<&str> = coverage.iter().map(|(language, _)| *language).collect();
+        let counts: Vec<String> = coverage
+            .iter()
+            .map(|(_, count)| count.to_string())
+            .collect();
+        format!(
+            "  | language | {} |\n  |---|{}\n  | groups with a term in it (of {}) | {} |\n",
+            header.join(" | "),
+            "---|".repeat(header.len()),
+            glossary.len(),
+            counts.join(" | ")
+        )
+    }
+
+    #[test]
+    fn glossary_coverage_is_what_the_readme_says() {
+        let readme = include_str!("../../README.md");
+        let table = coverage_table(&Glossary::shipped());
+        assert!(
+            readme.contains(&table),
+            "the README's glossary coverage table should read:\n{table}"
+        );
     }
 }

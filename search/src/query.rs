@@ -304,6 +304,7 @@ impl SearchIndex {
         for run in analysis::runs(text) {
             let mut words = Vec::new();
             analysis::run_words(text, run, &mut words);
+            let words_of_run = words.clone();
             let word_queries: Vec<Box<dyn Query>> = words
                 .into_iter()
                 .map(|(from, to)| {
@@ -314,8 +315,22 @@ impl SearchIndex {
                 clauses.extend(word_queries);
                 continue;
             }
+            let one_word = words_of_run == [(run.from, run.to)];
             let whole = all_of(word_queries);
             let inside = self.gram_query(&text[run.from..run.to]);
+            // A Chinese run that is one word: its bigrams find every item that holds it, and
+            // the word adds to the score where it is whole. One posting list to walk instead
+            // of the union of two (Thai, Lao, Khmer and Burmese words are normalised after
+            // segmentation, so their bigrams are not always a superset).
+            if let (true, true, Some(whole), Some(inside)) =
+                (run.is_han(), one_word, &whole, &inside)
+            {
+                clauses.push(boxed(BooleanQuery::new(vec![
+                    (Occur::Must, inside.box_clone()),
+                    (Occur::Should, whole.box_clone()),
+                ])));
+                continue;
+            }
             match (whole, inside) {
                 (Some(whole), Some(inside)) => clauses.push(boxed(BooleanQuery::new(vec![
                     (Occur::Should, whole),
@@ -382,27 +397,41 @@ impl SearchIndex {
     /// automata to the caller's own words, see `budget`), as words or, for unspaced scripts,
     /// inside longer text.
     fn group_query(&self, group: &Group) -> Option<Box<dyn Query>> {
-        let term_in = |field: Field, term: &str| {
-            all_of(
-                analysis::tokens(term)
-                    .iter()
-                    .map(|token| {
-                        boxed(TermQuery::new(
-                            Term::from_field_text(field, token),
-                            IndexRecordOption::Basic,
-                        ))
-                    })
-                    .collect(),
-            )
-        };
+        let tokens: Vec<Vec<String>> = group
+            .terms
+            .iter()
+            .map(|term| analysis::tokens(term))
+            .collect();
         let mut scored = Vec::new();
         for (field, boost) in self.text_fields() {
-            let mut any: Vec<(Occur, Box<dyn Query>)> = group
-                .terms
+            // One-word terms in one set (one query to weigh, not one per term), longer terms
+            // as all their words.
+            let single: Vec<Term> = tokens
                 .iter()
-                .filter_map(|term| term_in(field, term))
-                .map(|query| (Occur::Should, query))
+                .filter(|words| words.len() == 1)
+                .map(|words| Term::from_field_text(field, &words[0]))
                 .collect();
+            let mut any: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, boxed(TermSetQuery::new(single)))];
+            any.extend(
+                tokens
+                    .iter()
+                    .filter(|words| words.len() > 1)
+                    .filter_map(|words| {
+                        all_of(
+                            words
+                                .iter()
+                                .map(|word| {
+                                    boxed(TermQuery::new(
+                                        Term::from_field_text(field, word),
+                                        IndexRecordOption::Basic,
+                                    ))
+                                })
+                                .collect(),
+                        )
+                    })
+                    .map(|query| (Occur::Should, query)),
+            );
             if field == self.fields.body {
                 // Where the words are not whole, the weakest evidence: inside unspaced text,
                 // or an English or Malay stem.
