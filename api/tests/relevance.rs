@@ -92,15 +92,19 @@ impl Scores {
 
 const HEADER: &str = "| recall@10 | nDCG@10 | R-precision | precision of the first page |\n|---|---|---|---|---|---|";
 
-/// Among the first R results (R: the relevant items, at most ten), the share that is relevant.
-fn r_precision(ranked: &[String], relevant: &BTreeMap<String, u32>) -> f64 {
-    let cutoff = relevant.len().min(CUTOFF);
-    let found = ranked
+/// How many of the first `cutoff` results are relevant.
+fn relevant_among(ranked: &[String], relevant: &BTreeMap<String, u32>, cutoff: usize) -> usize {
+    ranked
         .iter()
         .take(cutoff)
         .filter(|key| relevant.contains_key(*key))
-        .count();
-    found as f64 / cutoff as f64
+        .count()
+}
+
+/// Among the first R results (R: the relevant items, at most ten), the share that is relevant.
+fn r_precision(ranked: &[String], relevant: &BTreeMap<String, u32>) -> f64 {
+    let cutoff = relevant.len().min(CUTOFF);
+    relevant_among(ranked, relevant, cutoff) as f64 / cutoff as f64
 }
 
 /// Among the results on the first page (at most ten), the share that is relevant: what a
@@ -110,22 +114,12 @@ fn page_precision(ranked: &[String], relevant: &BTreeMap<String, u32>) -> f64 {
     if shown == 0 {
         return 0.0;
     }
-    let found = ranked
-        .iter()
-        .take(CUTOFF)
-        .filter(|key| relevant.contains_key(*key))
-        .count();
-    found as f64 / shown as f64
+    relevant_among(ranked, relevant, CUTOFF) as f64 / shown as f64
 }
 
 /// Recall among the first ten: the share of the relevant items found, out of at most ten.
 fn recall_at(ranked: &[String], relevant: &BTreeMap<String, u32>) -> f64 {
-    let found = ranked
-        .iter()
-        .take(CUTOFF)
-        .filter(|key| relevant.contains_key(*key))
-        .count();
-    found as f64 / relevant.len().min(CUTOFF) as f64
+    relevant_among(ranked, relevant, CUTOFF) as f64 / relevant.len().min(CUTOFF) as f64
 }
 
 /// nDCG among the first ten, with gain `2^grade - 1`.

@@ -120,17 +120,41 @@ const CONCEPT_SCORE: f32 = 1.0;
 /// what one ordinary word scores, so the caller's other words still order the items.
 const GROUP_WEIGHT: f32 = 3.0;
 const SNIPPET_BYTES: usize = 400;
+/// Up to this many terms, "any of them" is a disjunction of term queries (see [`any_term`]).
+const FEW_TERMS: usize = 64;
 
 pub(crate) fn boxed(query: impl Query + 'static) -> Box<dyn Query> {
     Box::new(query)
 }
 
+/// Any of `terms`. A few terms are a disjunction of term queries: tantivy's `TermSetQuery`
+/// builds an FST of its terms for every segment, megabytes of allocation that cost a
+/// glossary query with its dozens of small sets 30 ms on a 300-item index (found with perf
+/// on the release binary). Many terms are one `TermSetQuery`, which then pays.
+pub(crate) fn any_term(terms: Vec<Term>) -> Box<dyn Query> {
+    if terms.len() > FEW_TERMS {
+        return boxed(TermSetQuery::new(terms));
+    }
+    boxed(BooleanQuery::new(
+        terms
+            .into_iter()
+            .map(|term| {
+                (
+                    Occur::Should,
+                    boxed(TermQuery::new(term, IndexRecordOption::Basic)),
+                )
+            })
+            .collect(),
+    ))
+}
+
 fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
-    boxed(TermSetQuery::new(
+    any_term(
         values
             .iter()
-            .map(|value| Term::from_field_text(field, value)),
-    ))
+            .map(|value| Term::from_field_text(field, value))
+            .collect(),
+    )
 }
 
 /// All of `clauses` must match (`None` when there are none), scored as
@@ -411,8 +435,7 @@ impl SearchIndex {
                 .filter(|words| words.len() == 1)
                 .map(|words| Term::from_field_text(field, &words[0]))
                 .collect();
-            let mut any: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Should, boxed(TermSetQuery::new(single)))];
+            let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, any_term(single))];
             any.extend(
                 tokens
                     .iter()
@@ -483,7 +506,7 @@ impl SearchIndex {
                 .iter()
                 .map(|stem| Term::from_field_text(self.fields.malay, stem)),
         );
-        Some(boxed(TermSetQuery::new(stems)))
+        Some(any_term(stems))
     }
 
     /// The text part of a search: `None` when the text asks for nothing (blank, or only
@@ -543,7 +566,7 @@ impl SearchIndex {
                     .into_iter()
                     .map(|(field, _)| Term::from_field_text(field, &token))
                     .collect::<Vec<_>>();
-                boxed(TermSetQuery::new(anywhere))
+                any_term(anywhere)
             })
             .collect();
         let text = match (all_of(required), optional) {

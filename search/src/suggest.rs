@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
@@ -16,7 +16,7 @@ use crate::budget::OverBudget;
 use crate::edits::distance;
 use crate::index::SearchIndex;
 use crate::names::{self, Concept};
-use crate::query::{Request, all_of, boxed, parse};
+use crate::query::{Request, all_of, any_term, boxed, parse};
 use crate::{Error, Result};
 
 /// The longest prefix suggestions take, in characters, and the most words.
@@ -291,15 +291,19 @@ impl SearchIndex {
             if candidates.is_empty() {
                 return Ok(Vec::new());
             }
-            required.push(boxed(TermSetQuery::new(
+            required.push(any_term(
                 candidates
                     .iter()
-                    .map(|term| Term::from_field_text(title, term)),
-            )));
+                    .map(|term| Term::from_field_text(title, term))
+                    .collect(),
+            ));
         }
         let Some(query) = all_of(required) else {
             return Ok(Vec::new());
         };
+        // A constant score: titles are not ranked by statistics that count what the caller
+        // may not see.
+        let query = boxed(ConstScoreQuery::new(query, 1.0));
         let top = searcher.search(
             &self.narrowed(query, request),
             &TopDocs::with_limit(CANDIDATE_TITLES).order_by_score(),
@@ -397,7 +401,7 @@ impl SearchIndex {
             .into_iter()
             .map(|(field, _)| Term::from_field_text(field, token))
             .collect::<Vec<_>>();
-        self.visible_count(searcher, boxed(TermSetQuery::new(anywhere)), request)
+        self.visible_count(searcher, any_term(anywhere), request)
     }
 
     /// The word of the caller's items closest to `token` (within two edits, one for short
