@@ -369,13 +369,21 @@ impl SearchIndex {
 
     /// The bigrams of an unspaced run in a row, anywhere in the item's text.
     fn gram_query(&self, run: &str) -> Option<Box<dyn Query>> {
-        let grams = analysis::grams(run);
+        let grams: Vec<String> = analysis::grams(run)
+            .into_iter()
+            .map(|gram| gram.text)
+            .collect();
+        self.grams_query(&grams)
+    }
+
+    /// Bigrams in a row (`None` for none, or more than a word has).
+    fn grams_query(&self, grams: &[String]) -> Option<Box<dyn Query>> {
         if grams.is_empty() || grams.len() > MAX_GRAMS {
             return None;
         }
         let mut terms: Vec<Term> = grams
             .iter()
-            .map(|gram| Term::from_field_text(self.fields.grams, &gram.text))
+            .map(|gram| Term::from_field_text(self.fields.grams, gram))
             .collect();
         let query = if terms.len() == 1 {
             boxed(TermQuery::new(
@@ -421,11 +429,8 @@ impl SearchIndex {
     /// automata to the caller's own words, see `budget`), as words or, for unspaced scripts,
     /// inside longer text.
     fn group_query(&self, group: &Group) -> Option<Box<dyn Query>> {
-        let tokens: Vec<Vec<String>> = group
-            .terms
-            .iter()
-            .map(|term| analysis::tokens(term))
-            .collect();
+        let analysed = group.analysed();
+        let tokens: Vec<&Vec<String>> = analysed.iter().map(|term| &term.words).collect();
         let mut scored = Vec::new();
         for (field, boost) in self.text_fields() {
             // One-word terms in one set (one query to weigh, not one per term), longer terms
@@ -458,17 +463,19 @@ impl SearchIndex {
             if field == self.fields.body {
                 // Where the words are not whole, the weakest evidence: inside unspaced text,
                 // or an English or Malay stem.
-                for term in &group.terms {
-                    let inside = analysis::runs(term)
-                        .into_iter()
-                        .map(|run| match run.unspaced {
-                            true => self.gram_query(&term[run.from..run.to]),
-                            false => None,
+                for term in analysed {
+                    let inside = term
+                        .inside
+                        .as_ref()
+                        .and_then(|runs| {
+                            runs.iter()
+                                .map(|grams| self.grams_query(grams))
+                                .collect::<Option<Vec<_>>>()
                         })
-                        .collect::<Option<Vec<_>>>()
                         .and_then(all_of);
                     any.extend(inside.map(|query| (Occur::Should, query)));
-                    let english = analysis::tokens(term)
+                    let english = term
+                        .words
                         .iter()
                         .map(|token| self.stem_query(token))
                         .collect::<Option<Vec<_>>>()
