@@ -408,22 +408,33 @@ impl TokenStream for Tokens {
     }
 }
 
-impl Tokenizer for MultilingualTokenizer {
-    type TokenStream<'a> = Tokens;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
-        let tokens = words(text)
+impl Tokens {
+    /// A stream of (byte range, position, text) tokens.
+    fn of(tokens: impl IntoIterator<Item = (usize, usize, usize, String)>) -> Tokens {
+        let tokens = tokens
             .into_iter()
-            .enumerate()
-            .map(|(position, (from, to))| Token {
-                offset_from: from,
-                offset_to: to,
+            .map(|(offset_from, offset_to, position, text)| Token {
+                offset_from,
+                offset_to,
                 position,
-                text: fold(&text[from..to]),
+                text,
                 position_length: 1,
             })
             .collect();
         Tokens { tokens, cursor: 0 }
+    }
+}
+
+impl Tokenizer for MultilingualTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        Tokens::of(
+            words(text)
+                .into_iter()
+                .enumerate()
+                .map(|(position, (from, to))| (from, to, position, fold(&text[from..to]))),
+        )
     }
 }
 
@@ -435,17 +446,11 @@ impl Tokenizer for GramTokenizer {
     type TokenStream<'a> = Tokens;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
-        let tokens = grams(text)
-            .into_iter()
-            .map(|gram| Token {
-                offset_from: gram.from,
-                offset_to: gram.to,
-                position: gram.position,
-                text: gram.text,
-                position_length: 1,
-            })
-            .collect();
-        Tokens { tokens, cursor: 0 }
+        Tokens::of(
+            grams(text)
+                .into_iter()
+                .map(|gram| (gram.from, gram.to, gram.position, gram.text)),
+        )
     }
 }
 
@@ -457,19 +462,16 @@ impl Tokenizer for MalayTokenizer {
     type TokenStream<'a> = Tokens;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
-        let mut tokens = Vec::new();
-        for (position, (from, to)) in words(text).into_iter().enumerate() {
-            for stem in crate::stem::malay_stems(&fold(&text[from..to])) {
-                tokens.push(Token {
-                    offset_from: from,
-                    offset_to: to,
-                    position,
-                    text: stem,
-                    position_length: 1,
-                });
-            }
-        }
-        Tokens { tokens, cursor: 0 }
+        Tokens::of(
+            words(text)
+                .into_iter()
+                .enumerate()
+                .flat_map(|(position, (from, to))| {
+                    crate::stem::malay_stems(&fold(&text[from..to]))
+                        .into_iter()
+                        .map(move |stem| (from, to, position, stem))
+                }),
+        )
     }
 }
 

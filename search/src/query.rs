@@ -165,28 +165,23 @@ fn term_set(field: Field, values: &[String]) -> Box<dyn Query> {
 /// in segments of more than 4,096 documents). An intersection of two scored clauses adds them
 /// the same way round or not at all (`a + b == b + a`), so nesting pairs keeps every score a
 /// function of the visible documents alone. Filters score zero and may be flat.
-pub(crate) fn all_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
-    let mut all = clauses.pop()?;
-    while let Some(clause) = clauses.pop() {
-        all = boxed(BooleanQuery::new(vec![
-            (Occur::Must, clause),
-            (Occur::Must, all),
-        ]));
-    }
-    Some(all)
+pub(crate) fn all_of(clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    nested_pairs(clauses, Occur::Must)
 }
 
 /// Any of `clauses` may match (`None` when there are none), scored as the sum of those that
 /// do, nested in pairs for the reason [`all_of`] gives.
-pub(crate) fn any_of(mut clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
-    let mut any = clauses.pop()?;
+pub(crate) fn any_of(clauses: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    nested_pairs(clauses, Occur::Should)
+}
+
+/// `clauses` combined two at a time with `occur`, the last innermost.
+fn nested_pairs(mut clauses: Vec<Box<dyn Query>>, occur: Occur) -> Option<Box<dyn Query>> {
+    let mut combined = clauses.pop()?;
     while let Some(clause) = clauses.pop() {
-        any = boxed(BooleanQuery::new(vec![
-            (Occur::Should, clause),
-            (Occur::Should, any),
-        ]));
+        combined = boxed(BooleanQuery::new(vec![(occur, clause), (occur, combined)]));
     }
-    Some(any)
+    Some(combined)
 }
 
 /// A filter that narrows without changing scores.
