@@ -22,6 +22,9 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
     errors: Mutex<BTreeMap<&'static str, u64>>,
+    /// Lists' totals counted by the search index and by the database.
+    totals_from_index: AtomicU64,
+    totals_from_database: AtomicU64,
 }
 
 impl Metrics {
@@ -46,6 +49,16 @@ impl Metrics {
         if let Ok(mut errors) = self.errors.lock() {
             *errors.entry(code.as_str()).or_default() += 1;
         }
+    }
+
+    /// A list's total was counted, by the index or by the database.
+    pub fn record_list_total(&self, from_index: bool) {
+        let counter = if from_index {
+            &self.totals_from_index
+        } else {
+            &self.totals_from_database
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The exposition text; `database_queries` comes from the database handle.
@@ -114,6 +127,21 @@ impl Metrics {
         );
         let _ = writeln!(text, "# TYPE infoharbor_database_queries_total counter");
         let _ = writeln!(text, "infoharbor_database_queries_total {database_queries}");
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_list_totals_total Lists' totalCount, by what counted it."
+        );
+        let _ = writeln!(text, "# TYPE infoharbor_list_totals_total counter");
+        for (source, counter) in [
+            ("index", &self.totals_from_index),
+            ("database", &self.totals_from_database),
+        ] {
+            let _ = writeln!(
+                text,
+                "infoharbor_list_totals_total{{source=\"{source}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
         text
     }
 }

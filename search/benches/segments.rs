@@ -49,6 +49,7 @@ fn document(number: usize) -> Document {
         amount_min: Some(1_000_000),
         amount_max: Some(50_000_000),
         starts_at_micros: None,
+        ..Document::default()
     }
 }
 

@@ -254,6 +254,7 @@ impl Writer {
             amount_min: is_opportunity.then_some(1_000_000),
             amount_max: is_opportunity.then_some(50_000_000),
             starts_at_micros: None,
+            ..Document::default()
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct Text {
 }
 
 /// A published item as the index holds it. Only published items are indexed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Document {
     pub id: String,
     /// The item's last update, in microseconds: a newer version replaces an older one.
@@ -48,6 +48,9 @@ pub struct Document {
     pub amount_min: Option<u64>,
     pub amount_max: Option<u64>,
     pub starts_at_micros: Option<i64>,
+    pub policy_type: Option<String>,
+    pub event_type: Option<String>,
+    pub effective_days: Option<i64>,
 }
 
 /// What the commit payload records.
@@ -220,8 +223,14 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
     if let Some(opportunity_type) = &document.opportunity_type {
         doc.add_text(fields.opportunity_type, opportunity_type);
     }
-    if let Some(currency) = &document.currency {
-        doc.add_text(fields.currency, currency);
+    for (field, value) in [
+        (fields.currency, &document.currency),
+        (fields.policy_type, &document.policy_type),
+        (fields.event_type, &document.event_type),
+    ] {
+        if let Some(value) = value {
+            doc.add_text(field, value);
+        }
     }
     for text in &document.texts {
         doc.add_text(fields.title, &text.title);
@@ -252,5 +261,9 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
     if let Some(starts_at) = document.starts_at_micros {
         doc.add_i64(fields.starts_at, starts_at);
     }
+    if let Some(effective) = document.effective_days {
+        doc.add_i64(fields.effective, effective);
+    }
+    doc.add_i64(fields.updated_at, document.version);
     doc
 }

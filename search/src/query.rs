@@ -62,6 +62,27 @@ pub struct Request {
     pub sort: Sort,
     pub first: usize,
     pub after: Option<String>,
+    /// What lists narrow by beyond `search`'s filter (`count` serves lists' totals).
+    pub list: ListFilters,
+}
+
+/// The filters of content lists that `search` does not offer. Empty means no constraint.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilters {
+    pub languages: Vec<String>,
+    pub visibility: Option<String>,
+    /// Lowercase, as stored.
+    pub tags: Vec<String>,
+    /// Only this author's items.
+    pub author: Option<String>,
+    pub updated_from_micros: Option<i64>,
+    pub updated_to_micros: Option<i64>,
+    pub policy_types: Vec<String>,
+    pub effective_from_days: Option<i64>,
+    pub effective_to_days: Option<i64>,
+    pub event_types: Vec<String>,
+    pub starts_from_micros: Option<i64>,
+    pub starts_to_micros: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -589,14 +610,44 @@ impl SearchIndex {
             clauses.push(filter(visible));
         }
 
+        let list = &request.list;
+        let single = |value: &Option<String>| value.iter().cloned().collect::<Vec<_>>();
         for (field, values) in [
             (fields.kind, &request.kinds),
             (fields.countries, &request.countries),
             (fields.sector_scope, &request.sectors),
             (fields.opportunity_type, &request.opportunity_types),
+            (fields.language, &list.languages),
+            (fields.visibility, &single(&list.visibility)),
+            (fields.tags, &list.tags),
+            (fields.author, &single(&list.author)),
+            (fields.policy_type, &list.policy_types),
+            (fields.event_type, &list.event_types),
         ] {
             if !values.is_empty() {
                 clauses.push(filter(term_set(field, values)));
+            }
+        }
+        for (field, from, to) in [
+            (
+                fields.updated_at,
+                list.updated_from_micros,
+                list.updated_to_micros,
+            ),
+            (
+                fields.effective,
+                list.effective_from_days,
+                list.effective_to_days,
+            ),
+            (
+                fields.starts_at,
+                list.starts_from_micros,
+                list.starts_to_micros,
+            ),
+        ] {
+            let bound = |value: i64| Term::from_field_i64(field, value);
+            if let Some(range) = range(from.map(bound), to.map(bound)) {
+                clauses.push(filter(range));
             }
         }
         let date = |micros: i64| {
@@ -639,6 +690,15 @@ impl SearchIndex {
             ))));
         }
         clauses
+    }
+
+    /// How many items the filters of `request` admit that its caller may see (its text, sort
+    /// and page play no part): the total of a list, from the index instead of a scan of the
+    /// table.
+    pub fn count(&self, request: &Request) -> Result<usize> {
+        let mut clauses = vec![(Occur::Must, boxed(AllQuery))];
+        clauses.extend(self.filters(request));
+        Ok(BooleanQuery::new(clauses).count(&self.reader.searcher())?)
     }
 
     /// Runs `request`; when nothing matches, offers a corrected query (see `suggest`).

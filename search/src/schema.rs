@@ -42,6 +42,12 @@ pub struct Fields {
     pub amount_min: Field,
     pub amount_max: Field,
     pub starts_at: Field,
+    /// The item's last update in microseconds (lists filter by it).
+    pub updated_at: Field,
+    pub policy_type: Field,
+    pub event_type: Field,
+    /// A policy's effective date, days since the epoch.
+    pub effective: Field,
 }
 
 pub fn build() -> (Schema, Fields) {
@@ -89,6 +95,10 @@ pub fn build() -> (Schema, Fields) {
         amount_min: builder.add_u64_field("amount_min", INDEXED | FAST),
         amount_max: builder.add_u64_field("amount_max", INDEXED | FAST),
         starts_at: builder.add_i64_field("starts_at", INDEXED | FAST),
+        updated_at: builder.add_i64_field("updated_at", INDEXED),
+        policy_type: builder.add_text_field("policy_type", STRING),
+        event_type: builder.add_text_field("event_type", STRING),
+        effective: builder.add_i64_field("effective", INDEXED),
     };
     (builder.build(), fields)
 }

@@ -41,6 +41,7 @@ fn document(id: &str, visibility: &str, author_id: &str, title: &str, body: &str
         amount_min: None,
         amount_max: None,
         starts_at_micros: None,
+        ..Document::default()
     }
 }
 

@@ -115,6 +115,18 @@ impl ContentKind for Events {
 
     fn index(row: &event_details::Model, document: &mut search::Document) {
         document.starts_at_micros = Some(row.starts_at.timestamp_micros());
+        document.event_type = Some(row.event_type.clone());
+    }
+
+    fn narrow_index(filter: &ListFilter, request: &mut search::Request) {
+        let list = &mut request.list;
+        list.event_types = filter
+            .event_types
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect();
+        list.starts_from_micros = filter.starts_from.map(|instant| instant.timestamp_micros());
+        list.starts_to_micros = filter.starts_to.map(|instant| instant.timestamp_micros());
     }
 
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {

@@ -54,6 +54,18 @@ pub(crate) trait ContentKind: Storage {
     fn narrow(query: Select<content::Entity>, _filter: &ListFilter) -> Select<content::Entity> {
         query
     }
+
+    /// The same narrowing as [`ContentKind::narrow`], as a search request's filters: a list's
+    /// total is counted by the index (`service::content::list`), and must agree.
+    fn narrow_index(_filter: &ListFilter, _request: &mut search::Request) {}
+}
+
+/// A list filter's dates as days since the epoch, the index's unit.
+pub(crate) fn days_between(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> (Option<i64>, Option<i64>) {
+    (from.map(days_since_epoch), to.map(days_since_epoch))
 }
 
 /// Declares a kind's marker type, its validated `Draft` (a details row whose fields only the

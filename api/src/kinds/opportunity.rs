@@ -109,6 +109,22 @@ impl ContentKind for Opportunities {
         }
     }
 
+    fn narrow_index(filter: &ListFilter, request: &mut search::Request) {
+        request.opportunity_types = filter
+            .opportunity_types
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect();
+        (request.deadline_from_days, request.deadline_to_days) =
+            super::days_between(filter.deadline_from, filter.deadline_to);
+        // The index files an opportunity without a deadline as the last day there is; a
+        // deadline bound leaves it out, as the database's comparison with NULL does.
+        if request.deadline_from_days.is_some() && request.deadline_to_days.is_none() {
+            request.deadline_to_days = Some(i64::MAX - 1);
+        }
+        request.include_expired = filter.include_expired;
+    }
+
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
         let types = filter.opportunity_types.iter().map(|kind| kind.as_str());
         let query = any_of(query, opportunity_details::Column::OpportunityType, types);

@@ -68,6 +68,22 @@ impl ContentKind for Policies {
         row.jurisdiction_code.iter().cloned().collect()
     }
 
+    fn index(row: &policy_details::Model, document: &mut search::Document) {
+        document.policy_type = Some(row.policy_type.clone());
+        document.effective_days = row.effective_date.map(super::days_since_epoch);
+    }
+
+    fn narrow_index(filter: &ListFilter, request: &mut search::Request) {
+        let list = &mut request.list;
+        list.policy_types = filter
+            .policy_types
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect();
+        (list.effective_from_days, list.effective_to_days) =
+            super::days_between(filter.effective_from, filter.effective_to);
+    }
+
     fn narrow(query: Select<content::Entity>, filter: &ListFilter) -> Select<content::Entity> {
         let types = filter.policy_types.iter().map(|kind| kind.as_str());
         let query = any_of(query, Column::PolicyType, types);

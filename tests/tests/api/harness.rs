@@ -157,6 +157,24 @@ impl TestApp {
     }
 
     /// Posts a GraphQL request and returns the whole JSON answer (`data` and `errors`).
+    /// The value of the `/metrics` line that starts with `series` (a name and its labels).
+    pub async fn metric(&self, series: &str) -> u64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("/metrics is text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("{series} is not exported"))
+            .parse()
+            .expect("a counter")
+    }
+
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self
             .http

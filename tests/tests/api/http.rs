@@ -18,12 +18,7 @@ async fn metrics_text(app: &TestApp) -> String {
 }
 
 async fn query_count(app: &TestApp) -> u64 {
-    let metrics = metrics_text(app).await;
-    let line = metrics
-        .lines()
-        .find(|line| line.starts_with("infoharbor_database_queries_total "))
-        .expect("the query counter is exported");
-    line.rsplit(' ').next().unwrap().parse().unwrap()
+    app.metric("infoharbor_database_queries_total").await
 }
 
 #[tokio::test]

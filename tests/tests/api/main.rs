@@ -25,6 +25,7 @@ mod schema;
 mod search;
 mod search_quality;
 mod throttling;
+mod totals;
 mod visibility;
 mod websocket;
 mod workflow;

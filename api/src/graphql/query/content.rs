@@ -18,7 +18,9 @@ use crate::graphql::types::content::{Content, Node};
 use crate::graphql::types::organisation::Organisation;
 use crate::graphql::types::user::User;
 use crate::limits::MAX_PAGE_SIZE;
-use crate::service::content::{self as service, ContentRecord, Kind, Order, Page, PageRequest};
+use crate::service::content::{
+    self as service, ContentRecord, Kind, Order, Page, PageRequest, Total,
+};
 use crate::service::{access, membership, users};
 
 #[derive(Default)]
@@ -33,7 +35,13 @@ async fn list(
 ) -> async_graphql::Result<Page> {
     let state = state(context)?;
     let filter = filter.unwrap_or_default().validate(&state.reference)?;
-    Ok(service::list(
+    // A total no one asked for is not counted.
+    let total = if context.look_ahead().field("totalCount").exists() {
+        Total::Counted(state.search.clone())
+    } else {
+        Total::NotAsked
+    };
+    let page = service::list(
         state.db.connection(),
         caller(context)?,
         &state.reference,
@@ -41,8 +49,13 @@ async fn list(
         &filter,
         order.unwrap_or_default(),
         &page,
+        total,
     )
-    .await?)
+    .await?;
+    if let Some(from_index) = page.total_from_index {
+        state.metrics.record_list_total(from_index);
+    }
+    Ok(page)
 }
 
 /// What `node` and `nodes` answer for each of `ids`, in order: the thing, or `None` where it

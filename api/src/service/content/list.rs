@@ -24,6 +24,8 @@ use crate::kinds::{
 };
 use crate::reference::Reference;
 use crate::service::access;
+use crate::service::search::SearchService;
+use std::sync::Arc;
 
 pub use crate::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
@@ -89,6 +91,8 @@ pub struct Page {
     pub has_next_page: bool,
     pub has_previous_page: bool,
     pub total_count: u64,
+    /// What counted `total_count`: the index, the database, or nothing (`None`: not asked).
+    pub total_from_index: Option<bool>,
 }
 
 /// Where a page starts: the sort value and id of the item next to it.
@@ -105,6 +109,16 @@ struct Cursor {
 /// Deadline stand-in for opportunities without one, so that they sort last.
 const NO_DEADLINE: &str = "9999-12-31";
 
+/// Where a list's `totalCount` comes from.
+pub enum Total {
+    /// Not asked for, so not counted (the page says 0).
+    NotAsked,
+    /// Counted by the search index when the list is of published content and the index is
+    /// caught up (see [`index_request`]); by the database otherwise.
+    Counted(Arc<SearchService>),
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     connection: &impl ConnectionTrait,
     caller: &Caller,
@@ -113,11 +127,24 @@ pub async fn list(
     filter: &ListFilter,
     order: Order,
     page: &PageRequest,
+    total: Total,
 ) -> Result<Page> {
     check_applies(kind, filter, order)?;
     let (size, backwards) = page_size(page)?;
     let query = filtered(caller, reference, kind, filter)?;
-    let total_count = query.clone().count(connection).await?;
+    let (total_count, total_from_index) = match total {
+        Total::NotAsked => (0, None),
+        Total::Counted(search) => match index_request(caller, kind, filter) {
+            Some(request) if search.counts_lists() => {
+                let count = tokio::task::spawn_blocking(move || search.index.count(&request))
+                    .await
+                    .map_err(|error| Error::Internal(error.into()))?
+                    .map_err(|error| Error::Internal(error.into()))?;
+                (count as u64, Some(true))
+            }
+            _ => (query.clone().count(connection).await?, Some(false)),
+        },
+    };
 
     let descending = matches!(order, Order::Newest | Order::RecentlyUpdated);
     // Going backwards walks the order in reverse from `before`, then flips the page.
@@ -186,6 +213,7 @@ pub async fn list(
             page.after.is_some()
         },
         total_count,
+        total_from_index,
     })
 }
 
@@ -277,6 +305,70 @@ fn narrowed_to_kind(
     }
 }
 
+/// The search request whose `count` is the total of the list `filtered` selects, or `None`
+/// when the list holds more than published content (the index holds published items only,
+/// with every field a list filters by). The visibility is the access module's, as for search.
+fn index_request(caller: &Caller, kind: Kind, filter: &ListFilter) -> Option<search::Request> {
+    if statuses(caller, filter) != [Status::Published.as_str()] {
+        return None;
+    }
+    let author = if filter.mine {
+        Some(caller.user.as_ref()?.id.clone())
+    } else {
+        None
+    };
+    let micros = |instant: Option<DateTime<Utc>>| instant.map(|value| value.timestamp_micros());
+    let mut request = search::Request {
+        kinds: vec![kind.as_str().to_owned()],
+        countries: filter.countries.clone(),
+        sectors: filter.sectors.clone(),
+        published_from_micros: micros(filter.published_from),
+        published_to_micros: micros(filter.published_to),
+        today_days: crate::service::search::today_days(),
+        list: search::ListFilters {
+            languages: filter.languages.clone(),
+            visibility: filter
+                .visibility
+                .map(|visibility| visibility.as_str().to_owned()),
+            tags: filter.tags.iter().map(|tag| tag.to_lowercase()).collect(),
+            author,
+            updated_from_micros: micros(filter.updated_from),
+            updated_to_micros: micros(filter.updated_to),
+            ..search::ListFilters::default()
+        },
+        ..search::Request::default()
+    };
+    // Only opportunities expire; the index files other kinds as never expiring.
+    request.include_expired = true;
+    fn narrowed<K: ContentKind>(filter: &ListFilter, request: &mut search::Request) {
+        K::narrow_index(filter, request);
+    }
+    match kind {
+        Kind::Opportunity => narrowed::<Opportunities>(filter, &mut request),
+        Kind::Policy => narrowed::<Policies>(filter, &mut request),
+        Kind::Research => narrowed::<ResearchResults>(filter, &mut request),
+        Kind::Event => narrowed::<Events>(filter, &mut request),
+    }
+    access::search_scope(&caller.audience, &mut request);
+    Some(request)
+}
+
+/// The statuses a list holds: those asked for where the caller may ask, else published.
+fn statuses(caller: &Caller, filter: &ListFilter) -> Vec<&'static str> {
+    if access::may_filter_by_status(&caller.audience) && !filter.statuses.is_empty() {
+        let mut statuses: Vec<&str> = filter
+            .statuses
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        statuses
+    } else {
+        vec![Status::Published.as_str()]
+    }
+}
+
 fn filtered(
     caller: &Caller,
     reference: &Reference,
@@ -288,19 +380,9 @@ fn filtered(
         kind,
         filter,
     );
-    let statuses: Vec<&str> =
-        if access::may_filter_by_status(&caller.audience) && !filter.statuses.is_empty() {
-            filter
-                .statuses
-                .iter()
-                .map(|status| status.as_str())
-                .collect()
-        } else {
-            vec![Status::Published.as_str()]
-        };
     query = query
         .filter(access::content_rows(&caller.audience))
-        .filter(content::Column::Status.is_in(statuses));
+        .filter(content::Column::Status.is_in(statuses(caller, filter)));
     if filter.mine {
         let user = caller.require_user()?;
         query = query.filter(content::Column::AuthorId.eq(user.id.clone()));

@@ -160,6 +160,7 @@ pub(super) async fn documents_for(
                 amount_min: None,
                 amount_max: None,
                 starts_at_micros: None,
+                ..Document::default()
             };
             record.index_details(&mut document);
             document

@@ -95,6 +95,12 @@ impl SearchService {
         self.deferred.store(deferred, Ordering::Release);
     }
 
+    /// Whether lists may take their totals from the index: it is caught up, this process
+    /// keeps it in step with its own writes, and no bulk load is deferring them.
+    pub fn counts_lists(&self) -> bool {
+        self.is_ready() && self.has_writer() && !self.deferred.load(Ordering::Acquire)
+    }
+
     pub fn has_writer(&self) -> bool {
         self.indexer.is_some()
     }
