@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use crate::app::{self, Application};
 use crate::auth::Role;
-use crate::config::{Cli, Command, StorageConfig, UserAddArgs, UserCommand};
+use crate::config::{Cli, Command, ImportArgs, StorageConfig, UserAddArgs, UserCommand};
 use crate::service::users::{self, NewUser};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Add(args)) => {
             add_user(&storage, serve.jwt_secret.as_deref(), args).await
         }
+        Command::Import(args) => import(&storage, args).await,
         Command::Reindex => reindex(&storage).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
@@ -89,6 +90,59 @@ async fn add_user(
     Ok(())
 }
 
+async fn import(storage: &StorageConfig, args: ImportArgs) -> anyhow::Result<()> {
+    let open = || {
+        std::fs::File::open(&args.file)
+            .map(std::io::BufReader::new)
+            .with_context(|| format!("failed to open {}", args.file.display()))
+    };
+    // A file's lines are counted first, so that progress is a bar.
+    let (input, total_lines): (Box<dyn BufRead>, Option<u64>) = if args.file.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let lines = open()?.split(b'\n').count() as u64;
+        (Box::new(open()?), Some(lines))
+    };
+    let state = app::state(storage, None).await?;
+    if state.search.has_writer() {
+        crate::service::search::catch_up(&state)
+            .await
+            .context("failed to bring the search index up to date")?;
+    }
+    let started = std::time::Instant::now();
+    let summary =
+        crate::import::import(
+            &state,
+            input,
+            args.batch,
+            |lines, imported| match total_lines {
+                Some(total) => progress_bar("lines", lines as u64, total),
+                None => eprint!("\r{lines} lines read, {imported} items imported"),
+            },
+        )
+        .await?;
+    eprintln!();
+    println!(
+        "{}",
+        crate::import::report(&summary, started.elapsed().as_secs_f64())
+    );
+    Ok(())
+}
+
+/// A progress bar of `done` out of `total` on one line of standard error.
+fn progress_bar(label: &str, done: u64, total: u64) {
+    const WIDTH: u64 = 30;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    eprint!(
+        "\r[{}{}] {done}/{total} {label}",
+        "#".repeat(filled as usize),
+        " ".repeat((WIDTH - filled) as usize)
+    );
+}
+
 async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
     let state = app::state(storage, None).await?;
     anyhow::ensure!(
@@ -96,20 +150,9 @@ async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
         "the search index is in use by a running server; stop it first (a server also rebuilds a deleted index at start)"
     );
     let started = std::time::Instant::now();
-    crate::service::search::rebuild(&state, |done, total| {
-        const WIDTH: u64 = 30;
-        let filled = (done * WIDTH)
-            .checked_div(total)
-            .unwrap_or(WIDTH)
-            .min(WIDTH);
-        eprint!(
-            "\r[{}{}] {done}/{total} items",
-            "#".repeat(filled as usize),
-            " ".repeat((WIDTH - filled) as usize)
-        );
-    })
-    .await
-    .context("failed to rebuild the search index")?;
+    crate::service::search::rebuild(&state, |done, total| progress_bar("items", done, total))
+        .await
+        .context("failed to rebuild the search index")?;
     eprintln!();
     println!(
         "search index rebuilt: {} documents in {:.1} s",

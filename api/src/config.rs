@@ -28,6 +28,8 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Load content from NDJSON (one item per line; see the README), then index it once.
+    Import(ImportArgs),
     /// Rebuild the search index from the database (stop the server first).
     Reindex,
     /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
@@ -109,6 +111,15 @@ pub struct SeedArgs {
     /// Load the multilingual demo data set and demo users (idempotent).
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The NDJSON file; `-` reads standard input.
+    pub file: PathBuf,
+    /// Items per database transaction.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
 }
 
 #[derive(Debug, Subcommand)]

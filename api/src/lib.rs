@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod kinds;
 pub mod limits;
 pub mod metrics;

@@ -415,3 +415,90 @@ fn a_full_or_read_only_disk_stops_the_server_with_a_clear_message() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_import_writes_the_valid_lines_reports_the_others_and_indexes_them() {
+    let workspace = Workspace::new().await;
+    for (email, role) in [
+        ("writer@example.org", "correspondent"),
+        ("reader@example.org", "member"),
+    ] {
+        workspace.run(
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--role",
+                role,
+                "--org",
+                "Importers",
+            ],
+            "a long enough password\n",
+        );
+    }
+    let content = |title: &str, visibility: &str| json!({ "title": title, "summary": "s", "body": "b", "language": "en", "countries": ["VN"], "sectors": ["0505"], "visibility": visibility });
+    let lines = [
+        // 1: published in 2024, its deadline long past: old content comes in as it was.
+        json!({ "kind": "OPPORTUNITY", "author": "writer@example.org", "publishedAt": "2024-05-01T08:00:00Z",
+                "content": content("Quokkaimport payment gateway", "PUBLIC"), "opportunityType": "INVESTMENT", "deadline": "2024-06-30" }).to_string(),
+        // 2: a draft.
+        json!({ "kind": "POLICY", "author": "writer@example.org", "status": "DRAFT",
+                "content": content("Quokkaimport draft rule", "PUBLIC"), "policyType": "LAW", "issuingAuthority": "Ministry" }).to_string(),
+        "{ not json".to_owned(),
+        json!({ "author": "writer@example.org", "content": content("No kind", "PUBLIC") }).to_string(),
+        json!({ "kind": "RESEARCH", "author": "writer@example.org", "content": { "title": "t", "summary": "s", "body": "b", "language": "en", "countries": ["XX"], "sectors": ["0505"] }, "institutions": ["U"] }).to_string(),
+        json!({ "kind": "RESEARCH", "author": "nobody@example.org", "content": content("Unknown author", "PUBLIC"), "institutions": ["U"] }).to_string(),
+        json!({ "kind": "RESEARCH", "author": "reader@example.org", "content": content("A member as author", "PUBLIC"), "institutions": ["U"] }).to_string(),
+        String::new(),
+        // 9: member-only and published.
+        json!({ "kind": "EVENT", "author": "writer@example.org", "content": content("Quokkaimport members forum", "MEMBERS"),
+                "eventType": "FORUM", "startsAt": "2027-03-01T09:00:00Z", "endsAt": "2027-03-01T17:00:00Z", "online": true }).to_string(),
+        // 10: archived.
+        json!({ "kind": "RESEARCH", "author": "writer@example.org", "status": "ARCHIVED", "content": content("Quokkaimport archived study", "PUBLIC"), "institutions": ["U"] }).to_string(),
+    ];
+    let file = workspace.data_dir.path().join("items.ndjson");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let output = workspace.run(&["import", file.to_str().unwrap(), "--batch", "2"], "");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("imported 4 items (2 published) from 10 lines"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("skipped 5 lines:"), "{stdout}");
+    for expected in [
+        "line 3: not JSON",
+        "line 4: kind: required",
+        "line 5: content.countries",
+        "line 6: author: no user nobody@example.org",
+        "line 7: author: reader@example.org is a member",
+    ] {
+        assert!(stdout.contains(expected), "{expected} in {stdout}");
+    }
+
+    let (server, base_url) = workspace.serve();
+    let find = "{ search(query: \"quokkaimport\", filter: { includeExpired: true }) { totalCount edges { node { title publishedAt } } } }";
+    let anonymous = graphql(&base_url, None, find, json!({})).await;
+    assert_eq!(
+        anonymous["data"]["search"]["totalCount"], 1,
+        "only the published public item: {anonymous}"
+    );
+    assert_eq!(
+        anonymous["data"]["search"]["edges"][0]["node"]["publishedAt"],
+        "2024-05-01T08:00:00Z"
+    );
+    let token = login(&base_url, "reader@example.org", "a long enough password").await;
+    let member = graphql(&base_url, Some(&token), find, json!({})).await;
+    assert_eq!(member["data"]["search"]["totalCount"], 2, "{member}");
+    let listed = graphql(
+        &base_url,
+        None,
+        "{ opportunities { totalCount } expired: opportunities(filter: { includeExpired: true }) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(listed["data"]["opportunities"]["totalCount"], 0, "expired");
+    assert_eq!(listed["data"]["expired"]["totalCount"], 1);
+    terminate(server);
+}

@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use corpus::{Random, Vocabulary};
 use search::glossary::Glossary;
 use search::{Change, Document, Indexer, OpenState, Request, SearchIndex, Text};
 
@@ -36,129 +37,6 @@ const QUERIES: &[(&str, &str)] = &[
     // does not depend on the query's terms (the visible set and the fields' token totals).
     ("no match (fixed cost)", "qzx"),
 ];
-
-/// Function words first, then the domain's words, roughly from common to rare: the rank in
-/// this list is the rank in the Zipf distribution the texts are drawn from.
-const ENGLISH_WORDS: &str = "\
-    the of and to in for a with on is by from as at will are this that be an market project \
-    investment trade development partner company region services digital local new support \
-    business province growth industry cooperation network production capacity supply chain \
-    logistics infrastructure energy finance platform export import port agriculture \
-    technology training programme policy public private sector manufacturing products \
-    quality standards customers investors capital fund bank loan equity joint venture zone \
-    park corridor border customs transport shipping rail road airport warehouse storage cold \
-    processing factory plant equipment machinery components electronics software data cloud \
-    payment mobile online commerce retail wholesale distribution tourism hotel health \
-    medical education university research innovation startup incubator talent skills \
-    workforce rice rubber palm coffee tea fruit seafood fishery livestock fertiliser \
-    irrigation water solar wind hydropower grid battery vehicle electric charging mining \
-    nickel steel cement construction housing urban rural village cooperative farmers \
-    smallholders women youth small medium enterprises exporters buyers suppliers \
-    distributors agents licence permit tariff agreement contract tender bid procurement \
-    deadline proposal application grant subsidy incentive tax exemption regulation \
-    compliance certification halal organic traceability packaging branding marketing fair \
-    exhibition forum summit delegation mission visit meeting workshop seminar webinar report \
-    survey study analysis forecast outlook trends demand prices volume revenue profit costs \
-    margin risk insurance guarantee credit currency exchange remittance blockchain security \
-    privacy semiconductor assembly testing design engineering consulting legal accounting \
-    audit governance transparency sustainability carbon emissions climate resilience flood \
-    drought recovery reform";
-
-/// The same for Chinese (joined without spaces; jieba cuts them again at indexing).
-const CHINESE_WORDS: &str = "\
-    的 和 在 与 为 将 及 对 市场 项目 投资 贸易 发展 合作 企业 地区 \
-    服务 数字 本地 支持 业务 省份 增长 产业 网络 生产 能力 供应链 物流 基础设施 能源 金融 \
-    平台 出口 进口 港口 农业 技术 培训 政策 公共 私营 部门 制造 产品 质量 标准 客户 \
-    投资者 资本 基金 银行 贷款 股权 合资 园区 走廊 边境 海关 运输 航运 铁路 公路 机场 \
-    仓储 冷链 加工 工厂 设备 机械 零部件 电子 软件 数据 云 支付 移动 电商 零售 批发 \
-    分销 旅游 酒店 医疗 教育 大学 研究 创新 孵化 人才 技能 大米 橡胶 棕榈油 咖啡 茶叶 \
-    水果 海产品 渔业 畜牧 化肥 灌溉 水资源 太阳能 风电 水电 电网 电池 汽车 充电 矿业 镍 \
-    钢铁 水泥 建筑 住房 城市 农村 合作社 农民 中小企业 出口商 买家 供应商 许可证 关税 协议 合同 \
-    招标 采购 截止日期 申请 补贴 税收 法规 认证 清真 有机 溯源 包装 品牌 营销 博览会 论坛 \
-    峰会 代表团 会议 研讨会 报告 调查 分析 预测 需求 价格 收入 利润 成本 风险 保险 担保 \
-    信贷 货币 汇率 区块链 安全 半导体 设计 工程 咨询 法律 审计 治理 可持续 碳排放 气候 韧性 \
-    洪水 干旱 改革";
-
-const SYLLABLES: &str = "\
-    ba ko ri ta mun sel dor pha vin lu ne kra so tem ha gi por an ul ke";
-
-/// splitmix64: a fixed seed gives the same index on every run, with no new dependency.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut mixed = self.0;
-        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        mixed ^ (mixed >> 31)
-    }
-
-    /// A number in `from..=to`.
-    fn between(&mut self, from: usize, to: usize) -> usize {
-        from + (self.next() % (to - from + 1) as u64) as usize
-    }
-
-    fn percent(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    /// A number in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Words drawn with probability proportional to 1 / rank, as in natural text.
-struct Vocabulary {
-    words: Vec<String>,
-    cumulative_weights: Vec<f64>,
-}
-
-impl Vocabulary {
-    fn zipf(words: Vec<String>) -> Vocabulary {
-        let mut total = 0.0;
-        let cumulative_weights = (1..=words.len())
-            .map(|rank| {
-                total += 1.0 / rank as f64;
-                total
-            })
-            .collect();
-        Vocabulary {
-            words,
-            cumulative_weights,
-        }
-    }
-
-    /// The English words, then 4,000 made-up ones for the long tail of rare terms.
-    fn english() -> Vocabulary {
-        let syllables: Vec<&str> = SYLLABLES.split_whitespace().collect();
-        let mut words: Vec<String> = ENGLISH_WORDS.split_whitespace().map(String::from).collect();
-        for first in &syllables {
-            for second in &syllables {
-                for third in &syllables[..10] {
-                    words.push(format!("{first}{second}{third}"));
-                }
-            }
-        }
-        words.retain(|word| word != RARE_WORD);
-        Vocabulary::zipf(words)
-    }
-
-    fn chinese() -> Vocabulary {
-        Vocabulary::zipf(CHINESE_WORDS.split_whitespace().map(String::from).collect())
-    }
-
-    fn pick(&self, random: &mut Random) -> &str {
-        let total = self.cumulative_weights.last().copied().unwrap_or(0.0);
-        let target = random.unit() * total;
-        let rank = self
-            .cumulative_weights
-            .partition_point(|weight| *weight <= target)
-            .min(self.words.len() - 1);
-        &self.words[rank]
-    }
-}
 
 /// Generates the documents' texts: English words separated by spaces, Chinese ones joined.
 struct Writer {

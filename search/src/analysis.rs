@@ -125,6 +125,11 @@ fn is_latin(character: char) -> bool {
 /// Lower-cases and strips diacritics from Latin letters only: the marks of Thai, Lao,
 /// Khmer and Burmese are part of their words and stay.
 pub fn fold(text: &str) -> String {
+    // ASCII has no marks to drop and nothing to normalise: lowercasing is the whole fold
+    // (most of an English text's tokens; the normalisations were a tenth of indexing time).
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut folded = String::with_capacity(text.len());
     let mut after_latin = false;
     for character in text.nfd() {

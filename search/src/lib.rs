@@ -18,7 +18,7 @@ mod writer;
 pub use index::{Document, OpenState, SearchIndex, Text};
 pub use query::{Facets, Highlight, Hit, ListFilters, Request, Results, Sort};
 pub use suggest::{Suggestion, SuggestionKind};
-pub use writer::{Change, Indexer};
+pub use writer::{Change, Indexer, Staged};
 
 /// Errors of the search engine; all are internal from a caller's point of view, except a
 /// busy index (another process holds the writer lock).

@@ -15,8 +15,11 @@ use crate::index::{Document, SearchIndex, tantivy_document};
 use crate::schema::Fields;
 use crate::{Error, Result};
 
-/// Memory for the one indexing thread: a 2-core machine gets one indexing and one merge thread.
+/// Memory for each indexing thread.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+/// Indexing threads at most: a rebuild's analysis is CPU-bound, and tantivy spreads the
+/// documents of a batch over its threads (single writes use one).
+const MAX_INDEXING_THREADS: usize = 2;
 
 /// A change to apply: upserts are idempotent (delete by id, then add). Each carries the
 /// item's version (its last update time): a change older than one already applied to the
@@ -43,7 +46,22 @@ struct Job {
     seq: Option<i64>,
     /// Remove everything first (a rebuild).
     replace_all: bool,
+    /// Commit (and make searchable) once applied; a bulk load's batches commit only at the end.
+    commit: bool,
     done: oneshot::Sender<Result<(), String>>,
+}
+
+/// A batch handed to the writer without a commit (see [`Indexer::stage`]).
+pub struct Staged(oneshot::Receiver<Result<(), String>>);
+
+impl Staged {
+    /// Waits until the writer has taken the batch in (not committed it).
+    pub async fn wait(self) -> Result<()> {
+        self.0
+            .await
+            .map_err(|_| Error::WriterStopped)?
+            .map_err(Error::Directory)
+    }
 }
 
 /// The handle to the writer thread. Dropping it lets the thread finish its queue and stop.
@@ -57,7 +75,11 @@ impl Indexer {
     pub fn start(search_index: &SearchIndex) -> Result<Indexer> {
         let options = IndexWriterOptions::builder()
             .memory_budget_per_thread(WRITER_MEMORY_BYTES)
-            .num_worker_threads(1)
+            .num_worker_threads(
+                std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .min(MAX_INDEXING_THREADS),
+            )
             .num_merge_threads(1)
             .build();
         let writer: IndexWriter =
@@ -92,6 +114,16 @@ impl Indexer {
         seq: Option<i64>,
         replace_all: bool,
     ) -> Result<oneshot::Receiver<Result<(), String>>> {
+        self.send(changes, seq, replace_all, true)
+    }
+
+    fn send(
+        &self,
+        changes: Vec<Change>,
+        seq: Option<i64>,
+        replace_all: bool,
+        commit: bool,
+    ) -> Result<oneshot::Receiver<Result<(), String>>> {
         let (done, receiver) = oneshot::channel();
         let sender = self.sender.as_ref().ok_or(Error::WriterStopped)?;
         sender
@@ -99,6 +131,7 @@ impl Indexer {
                 changes,
                 seq,
                 replace_all,
+                commit,
                 done,
             })
             .map_err(|_| Error::WriterStopped)?;
@@ -128,6 +161,15 @@ impl Indexer {
             .await
             .map_err(|_| Error::WriterStopped)?
             .map_err(Error::Directory)
+    }
+
+    /// Hands `changes` to the writer without committing them: a bulk load stages its batches
+    /// (the first with `replace_all` for a rebuild) while it reads the next, and commits once
+    /// at the end with `apply`. Nothing staged is searchable, or recorded as applied, before
+    /// that commit; a crash before it loses only the staged batches, which the next start
+    /// rebuilds.
+    pub fn stage(&self, changes: Vec<Change>, replace_all: bool) -> Result<Staged> {
+        self.send(changes, None, replace_all, false).map(Staged)
     }
 
     /// Like `apply`, for callers outside an async runtime (the command line).
@@ -168,8 +210,17 @@ fn run(
         while let Ok(more) = receiver.try_recv() {
             jobs.push(more);
         }
+        let commit = jobs.iter().any(|job| job.commit);
         let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq, &mut versions)
-            .and_then(|()| reader.reload())
+            .and_then(|()| {
+                if commit {
+                    let mut commit = writer.prepare_commit()?;
+                    commit.set_payload(&SearchIndex::payload(last_seq));
+                    commit.commit()?;
+                    reader.reload()?;
+                }
+                Ok(())
+            })
             .map_err(|error| error.to_string());
         if let Err(error) = &outcome {
             tracing::error!(%error, "failed to commit a batch to the search index");
@@ -215,8 +266,5 @@ fn apply_batch(
             *last_seq = (*last_seq).max(seq);
         }
     }
-    let mut commit = writer.prepare_commit()?;
-    commit.set_payload(&SearchIndex::payload(*last_seq));
-    commit.commit()?;
     Ok(())
 }

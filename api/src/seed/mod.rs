@@ -236,7 +236,7 @@ async fn seed_item(
     let status = Status::parse(&item.status).with_context(|| format!("{key}: unknown status"))?;
     let draft =
         draft_of(item, &state.reference).with_context(|| format!("{key}: invalid demo item"))?;
-    let record = create_with_seed_key(state, author, draft, Some(key.clone()))
+    let record = create_with_seed_key(state, author, draft, false, Some(key.clone()))
         .await
         .with_context(|| format!("{key}: failed to create it"))?;
     let id = record.core.id;

@@ -338,3 +338,96 @@ async fn a_correspondent_edits_only_their_own_unpublished_items() {
         "Logistics app, edited by the secretariat"
     );
 }
+
+#[tokio::test]
+async fn trusted_writers_publish_as_they_create_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let trusted = app.correspondent(true).await;
+    let untrusted = app.correspondent(false).await;
+    let member = app.member().await;
+    let secretariat = app.secretariat().await;
+    let create = "mutation($input: OpportunityInput!) { createOpportunity(input: $input, publish: true) { id status publishedAt } }";
+    let input = |title: &str| opportunity_input(title, &["VN"], &["0505"], "PUBLIC");
+
+    for (writer, title) in [
+        (&trusted, "Zebrafinch payments hub"),
+        (&secretariat, "Zebrafinch customs portal"),
+    ] {
+        let created = app
+            .ok(
+                Some(&writer.token),
+                create,
+                json!({ "input": input(title) }),
+            )
+            .await["createOpportunity"]
+            .clone();
+        assert_eq!(created["status"], "PUBLISHED");
+        assert!(created["publishedAt"].is_string());
+        let history = app
+            .ok(
+                Some(&secretariat.token),
+                HISTORY,
+                json!({ "id": created["id"] }),
+            )
+            .await["node"]["history"]
+            .clone();
+        assert_eq!(
+            history[1]["fromStatus"], "DRAFT",
+            "created, then published: {history}"
+        );
+        assert_eq!(history[1]["toStatus"], "PUBLISHED");
+    }
+    let found = app
+        .ok(
+            None,
+            "{ search(query: \"zebrafinch\") { totalCount } opportunities { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        found["search"]["totalCount"], 2,
+        "searchable when the mutation returns"
+    );
+    assert_eq!(found["opportunities"]["totalCount"], 2);
+
+    assert_eq!(
+        app.error_code(
+            Some(&untrusted.token),
+            create,
+            json!({ "input": input("Zebrafinch draft") })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(
+            Some(&member.token),
+            create,
+            json!({ "input": input("Zebrafinch member") })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    let mine = app
+        .ok(
+            Some(&untrusted.token),
+            "{ opportunities(filter: { mine: true, statuses: [DRAFT, SUBMITTED, PUBLISHED] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mine["opportunities"]["totalCount"], 0,
+        "a refused create-and-publish creates nothing"
+    );
+    let log = app
+        .ok(
+            Some(&secretariat.token),
+            "{ auditLog(action: \"CONTENT_TRANSITION\", first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["auditLog"]["totalCount"], 2,
+        "each publication is audited"
+    );
+}

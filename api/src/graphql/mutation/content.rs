@@ -21,8 +21,9 @@ pub struct ContentMutation;
 async fn create(
     context: &Context<'_>,
     draft: ContentDraft,
+    publish: bool,
 ) -> async_graphql::Result<ContentRecord> {
-    Ok(service::create(state(context)?, caller(context)?, draft).await?)
+    Ok(service::create(state(context)?, caller(context)?, draft, publish).await?)
 }
 
 /// Updates the item `id` names, which must be of `kind`.
@@ -81,9 +82,18 @@ impl ContentMutation {
         &self,
         context: &Context<'_>,
         input: OpportunityInput,
+        #[graphql(
+            default = false,
+            desc = "Publish at once (the secretariat and trusted correspondents): one step instead of a create and a `publishContent`."
+        )]
+        publish: bool,
     ) -> async_graphql::Result<Opportunity> {
         let draft = input.validate(&state(context)?.reference, Purpose::create_now())?;
-        as_kind!(create(context, draft).await?, Opportunity, Opportunity)
+        as_kind!(
+            create(context, draft, publish).await?,
+            Opportunity,
+            Opportunity
+        )
     }
 
     /// Replaces an opportunity's content; its status stays.
@@ -105,9 +115,14 @@ impl ContentMutation {
         &self,
         context: &Context<'_>,
         input: PolicyInput,
+        #[graphql(
+            default = false,
+            desc = "Publish at once (the secretariat and trusted correspondents): one step instead of a create and a `publishContent`."
+        )]
+        publish: bool,
     ) -> async_graphql::Result<Policy> {
         let draft = input.validate(&state(context)?.reference)?;
-        as_kind!(create(context, draft).await?, Policy, Policy)
+        as_kind!(create(context, draft, publish).await?, Policy, Policy)
     }
 
     async fn update_policy(
@@ -128,9 +143,18 @@ impl ContentMutation {
         &self,
         context: &Context<'_>,
         input: ResearchResultInput,
+        #[graphql(
+            default = false,
+            desc = "Publish at once (the secretariat and trusted correspondents): one step instead of a create and a `publishContent`."
+        )]
+        publish: bool,
     ) -> async_graphql::Result<ResearchResult> {
         let draft = input.validate(&state(context)?.reference)?;
-        as_kind!(create(context, draft).await?, Research, ResearchResult)
+        as_kind!(
+            create(context, draft, publish).await?,
+            Research,
+            ResearchResult
+        )
     }
 
     async fn update_research_result(
@@ -151,9 +175,14 @@ impl ContentMutation {
         &self,
         context: &Context<'_>,
         input: EventInput,
+        #[graphql(
+            default = false,
+            desc = "Publish at once (the secretariat and trusted correspondents): one step instead of a create and a `publishContent`."
+        )]
+        publish: bool,
     ) -> async_graphql::Result<Event> {
         let draft = input.validate(&state(context)?.reference, Purpose::create_now())?;
-        as_kind!(create(context, draft).await?, Event, Event)
+        as_kind!(create(context, draft, publish).await?, Event, Event)
     }
 
     async fn update_event(

@@ -19,7 +19,7 @@ use crate::graphql::types::organisation::Organisation;
 use crate::graphql::types::user::User;
 use crate::limits::MAX_PAGE_SIZE;
 use crate::service::content::{
-    self as service, ContentRecord, Kind, Order, Page, PageRequest, Total,
+    self as service, ContentRecord, Counting, Kind, Order, Page, PageRequest,
 };
 use crate::service::{access, membership, users};
 
@@ -36,10 +36,9 @@ async fn list(
     let state = state(context)?;
     let filter = filter.unwrap_or_default().validate(&state.reference)?;
     // A total no one asked for is not counted.
-    let total = if context.look_ahead().field("totalCount").exists() {
-        Total::Counted(state.search.clone())
-    } else {
-        Total::NotAsked
+    let counting = Counting {
+        index: Some(state.search.clone()),
+        total: context.look_ahead().field("totalCount").exists(),
     };
     let page = service::list(
         state.db.connection(),
@@ -49,7 +48,7 @@ async fn list(
         &filter,
         order.unwrap_or_default(),
         &page,
-        total,
+        counting,
     )
     .await?;
     if let Some(from_index) = page.total_from_index {

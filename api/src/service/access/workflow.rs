@@ -101,6 +101,19 @@ pub fn check_transition(caller: &Caller, record: &ContentRecord, action: Action)
     Ok(())
 }
 
+/// Checks that `caller` may publish a new item of theirs as they create it: whoever may
+/// publish it once it exists (see [`check_transition`]: the secretariat, or its author when a
+/// trusted correspondent).
+pub fn check_may_publish_new(caller: &Caller) -> Result<()> {
+    let user = check_may_write(caller)?;
+    if user.role == Role::Secretariat || user.trusted {
+        return Ok(());
+    }
+    Err(Error::forbidden(
+        "only the secretariat or a trusted correspondent may publish as they create; create a draft and submit it",
+    ))
+}
+
 /// Only correspondents and the secretariat write content.
 pub fn check_may_write(caller: &Caller) -> Result<&CallerUser> {
     let user = caller.require_user()?;

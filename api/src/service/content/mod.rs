@@ -12,7 +12,7 @@ pub use draft::{
     ContentDraft, ContentInput, CoreDraft, DetailsDraft, Purpose, TranslationDraft,
     TranslationInput,
 };
-pub use list::{ListFilter, Order, Page, PageRequest, Total, list};
+pub use list::{Counting, ListFilter, Order, Page, PageRequest, list};
 pub use read::{get, load_records};
 pub use types::{
     ContentRecord, Details, EventType, IpStatus, Kind, OpportunityType, PolicyType, Stage, Status,

@@ -134,45 +134,51 @@ pub async fn rebuild(state: &AppState, progress: impl Fn(u64, u64)) -> Result<()
         .flatten()
         .unwrap_or(0);
     let published =
-        content::Entity::find().filter(content::Column::Status.eq(Status::Published.as_str()));
-    let total = sea_orm::PaginatorTrait::count(published.clone(), state.db.connection()).await?;
+        || content::Entity::find().filter(content::Column::Status.eq(Status::Published.as_str()));
+    let total = sea_orm::PaginatorTrait::count(published(), state.db.connection()).await?;
+    // Batches by id (a keyset, not an offset: each batch costs the same however far in),
+    // staged without a commit while the next batch is read; one commit at the end.
+    let internal = |error: search::Error| Error::Internal(error.into());
     let mut done = 0;
-    let mut first_batch = true;
-    let mut pages = sea_orm::PaginatorTrait::paginate(
-        published.order_by_asc(content::Column::Id),
-        state.db.connection(),
-        REBUILD_BATCH,
-    );
+    let mut last_id: Option<String> = None;
+    let mut staged: Option<search::Staged> = None;
     loop {
-        let rows = pages.fetch_and_next().await?;
-        let Some(rows) = rows else { break };
+        let mut batch = published().order_by_asc(content::Column::Id);
+        if let Some(last_id) = &last_id {
+            batch = batch.filter(content::Column::Id.gt(last_id.clone()));
+        }
+        let rows = batch
+            .limit(REBUILD_BATCH)
+            .all(state.db.connection())
+            .await?;
+        let Some(last) = rows.last() else { break };
+        last_id = Some(last.id.clone());
         let documents = documents_for(state.db.connection(), &state.reference, rows).await?;
         done += documents.len() as u64;
-        if first_batch {
-            indexer
-                .replace_all(documents, newest_seq)
-                .await
-                .map_err(|error| Error::Internal(error.into()))?;
-            first_batch = false;
-        } else {
-            indexer
-                .apply(
-                    documents
-                        .into_iter()
-                        .map(|document| Change::Upsert(Box::new(document)))
-                        .collect(),
-                    Some(newest_seq),
-                )
-                .await
-                .map_err(|error| Error::Internal(error.into()))?;
+        let first = done == documents.len() as u64;
+        if let Some(previous) = staged.take() {
+            previous.wait().await.map_err(internal)?;
         }
+        let changes = documents
+            .into_iter()
+            .map(|document| Change::Upsert(Box::new(document)))
+            .collect();
+        // The first batch clears the index.
+        staged = Some(indexer.stage(changes, first).map_err(internal)?);
         progress(done, total);
     }
-    if first_batch {
-        indexer
+    match staged {
+        Some(last) => {
+            last.wait().await.map_err(internal)?;
+            indexer
+                .apply(Vec::new(), Some(newest_seq))
+                .await
+                .map_err(internal)?;
+        }
+        None => indexer
             .replace_all(Vec::new(), newest_seq)
             .await
-            .map_err(|error| Error::Internal(error.into()))?;
+            .map_err(internal)?,
     }
     replay(state, newest_seq).await?;
     Ok(())

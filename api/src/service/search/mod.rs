@@ -34,7 +34,7 @@ pub(super) const REPLAY_WINDOW: i64 = 1_000;
 /// How often the poller looks for changes made by other processes.
 pub(super) const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Items per rebuild batch.
-pub(super) const REBUILD_BATCH: u64 = 500;
+pub(super) const REBUILD_BATCH: u64 = 1_000;
 
 pub struct SearchService {
     pub index: SearchIndex,
