@@ -16,7 +16,7 @@ mod visibility;
 mod writer;
 
 pub use index::{Document, OpenState, SearchIndex, Text};
-pub use query::{Facets, Highlight, Hit, ListFilters, Request, Results, Sort};
+pub use query::{Facets, Highlight, Hit, ListFilters, Matches, Request, Results, Sort};
 pub use suggest::{Suggestion, SuggestionKind};
 pub use writer::{Change, Indexer, Staged};
 

@@ -117,6 +117,14 @@ pub struct Results {
     pub did_you_mean: Option<String>,
 }
 
+/// What [`SearchIndex::matches`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matches {
+    pub count: usize,
+    /// Their ids, when there were few enough.
+    pub ids: Option<Vec<String>>,
+}
+
 /// The required part of a text query (`None`: no constraint) and its exclusions.
 type TextQuery = (Option<Box<dyn Query>>, Vec<Box<dyn Query>>);
 
@@ -693,12 +701,46 @@ impl SearchIndex {
     }
 
     /// How many items the filters of `request` admit that its caller may see (its text, sort
-    /// and page play no part): the total of a list, from the index instead of a scan of the
-    /// table.
-    pub fn count(&self, request: &Request) -> Result<usize> {
+    /// and page play no part), and their ids when there are at most `ids_up_to`: a list's
+    /// total from the index instead of a scan of the table, and for a narrow filter the few
+    /// items its page is read from.
+    pub fn matches(&self, request: &Request, ids_up_to: usize) -> Result<Matches> {
         let mut clauses = vec![(Occur::Must, boxed(AllQuery))];
         clauses.extend(self.filters(request));
-        Ok(BooleanQuery::new(clauses).count(&self.reader.searcher())?)
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let count = query.count(&searcher)?;
+        if count > ids_up_to {
+            return Ok(Matches { count, ids: None });
+        }
+        let addresses = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let mut ids = Vec::with_capacity(addresses.len());
+        let mut columns = BTreeMap::new();
+        for address in addresses {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .str("id")?,
+                ),
+            };
+            let Some(column) = column else { continue };
+            for ord in column.term_ords(address.doc_id) {
+                let mut id = String::new();
+                if column
+                    .ord_to_str(ord, &mut id)
+                    .map_err(|error| Error::Directory(error.to_string()))?
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(Matches {
+            count,
+            ids: Some(ids),
+        })
     }
 
     /// Runs `request`; when nothing matches, offers a corrected query (see `suggest`).

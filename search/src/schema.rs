@@ -69,7 +69,7 @@ pub fn build() -> (Schema, Fields) {
         )
     };
     let fields = Fields {
-        id: builder.add_text_field("id", STRING | STORED),
+        id: builder.add_text_field("id", STRING | STORED | FAST),
         key: builder.add_u64_field("key", FAST),
         kind: builder.add_text_field("kind", STRING | FAST),
         visibility: builder.add_text_field("visibility", STRING),

@@ -119,20 +119,22 @@ pub struct Counting {
     pub total: bool,
 }
 
-/// How the filters on link tables (countries, sectors, tags) are written into the page
-/// query. SQLite runs `id IN (subquery)` by collecting every match and sorting it (57 ms for
-/// the 12,000 opportunities about Vietnam at 100,000 items), and `EXISTS` by walking the
-/// list's order until the page is full (0.1 ms then, but a walk through most of the table
-/// when few items match). The index's count of matches tells which one to write; PostgreSQL
-/// plans both forms as the same semi-join.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Links {
-    Walk,
-    Collect,
+/// How the page query finds its items. The filters on link tables (countries, sectors, tags)
+/// are `EXISTS` conditions, so that the database walks the list's order until the page is
+/// full: 0.1 ms for the 12,000 opportunities about Vietnam at 100,000 items, where SQLite ran
+/// `id IN (subquery)` by collecting and sorting every match (57 ms). When few items match,
+/// such a walk would cross most of the table (50 ms for 347 matches); the index then names
+/// them, and the page is read from among those ids, with every condition still applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Candidates {
+    /// Whatever the conditions admit.
+    All,
+    /// Only these items (the index's matches).
+    Among(Vec<String>),
 }
 
-/// Below this many matches, collecting and sorting them beats walking the order.
-const COLLECT_BELOW: usize = 2_000;
+/// Up to this many matches, the page is read from among the index's ids.
+const FEW_MATCHES: usize = 2_000;
 
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
@@ -147,20 +149,21 @@ pub async fn list(
 ) -> Result<Page> {
     check_applies(kind, filter, order)?;
     let (size, backwards) = page_size(page)?;
-    let index_count = match (counting.index, index_request(caller, kind, filter)) {
+    let matches = match (counting.index, index_request(caller, kind, filter)) {
         (Some(search), Some(request)) if search.counts_lists() => Some(
-            tokio::task::spawn_blocking(move || search.index.count(&request))
+            tokio::task::spawn_blocking(move || search.index.matches(&request, FEW_MATCHES))
                 .await
                 .map_err(|error| Error::Internal(error.into()))?
                 .map_err(|error| Error::Internal(error.into()))?,
         ),
         _ => None,
     };
-    let links = match index_count {
-        Some(count) if count < COLLECT_BELOW => Links::Collect,
-        _ => Links::Walk,
+    let index_count = matches.as_ref().map(|matches| matches.count);
+    let candidates = match matches.and_then(|matches| matches.ids) {
+        Some(ids) => Candidates::Among(ids),
+        None => Candidates::All,
     };
-    let query = filtered(caller, reference, kind, filter, links)?;
+    let query = filtered(caller, reference, kind, filter, candidates)?;
     let (total_count, total_from_index) = match (counting.total, index_count) {
         (false, _) => (0, None),
         (true, Some(count)) => (count as u64, Some(true)),
@@ -287,28 +290,23 @@ fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
     Ok(())
 }
 
-/// The items that have one of `values` in `column` of the link table `entity`, written as
-/// `links` says.
+/// The items that have one of `values` in `column` of the link table `entity`.
 fn linked<E: EntityTrait>(
-    links: Links,
     entity: E,
     content_id: E::Column,
     column: E::Column,
     values: Vec<String>,
 ) -> sea_orm::sea_query::SimpleExpr {
-    let mut links_of = Query::select();
-    links_of.from(entity).and_where(column.is_in(values));
-    match links {
-        Links::Collect => content::Column::Id.in_subquery(links_of.column(content_id).to_owned()),
-        Links::Walk => Expr::exists(
-            links_of
-                .expr(Expr::val(1))
-                .and_where(
-                    Expr::col((entity, content_id)).equals((content::Entity, content::Column::Id)),
-                )
-                .to_owned(),
-        ),
-    }
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(entity)
+            .and_where(column.is_in(values))
+            .and_where(
+                Expr::col((entity, content_id)).equals((content::Entity, content::Column::Id)),
+            )
+            .to_owned(),
+    )
 }
 
 /// Joins the kind's details table (its filters and orders read it) and applies the kind's
@@ -405,7 +403,7 @@ fn filtered(
     reference: &Reference,
     kind: Kind,
     filter: &ListFilter,
-    links: Links,
+    candidates: Candidates,
 ) -> Result<Select<content::Entity>> {
     let mut query = narrowed_to_kind(
         content::Entity::find().filter(content::Column::Kind.eq(kind.as_str())),
@@ -419,9 +417,11 @@ fn filtered(
         let user = caller.require_user()?;
         query = query.filter(content::Column::AuthorId.eq(user.id.clone()));
     }
+    if let Candidates::Among(ids) = candidates {
+        query = query.filter(content::Column::Id.is_in(ids));
+    }
     if !filter.countries.is_empty() {
         query = query.filter(linked(
-            links,
             content_countries::Entity,
             content_countries::Column::ContentId,
             content_countries::Column::CountryCode,
@@ -435,7 +435,6 @@ fn filtered(
             .flat_map(|code| reference.sector_with_descendants(code))
             .collect();
         query = query.filter(linked(
-            links,
             content_sectors::Entity,
             content_sectors::Column::ContentId,
             content_sectors::Column::SectorCode,
@@ -445,7 +444,6 @@ fn filtered(
     if !filter.tags.is_empty() {
         let tags = filter.tags.iter().map(|tag| tag.to_lowercase()).collect();
         query = query.filter(linked(
-            links,
             entities::content_tags::Entity,
             entities::content_tags::Column::ContentId,
             entities::content_tags::Column::Tag,
