@@ -14,7 +14,9 @@ pub struct FacetCollector {
 
 pub struct FacetSegmentCollector {
     columns: Vec<Option<StrColumn>>,
-    counts: Vec<HashMap<u64, u64>>,
+    /// Per field, a count per term ordinal: the fields have a few dozen values, and indexing
+    /// an array was a tenth of a search's time when it was a hash map (found with perf).
+    counts: Vec<Vec<u64>>,
     ordinals: Vec<u64>,
 }
 
@@ -35,7 +37,10 @@ impl Collector for FacetCollector {
             .iter()
             .map(|field| reader.fast_fields().str(field))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let counts = vec![HashMap::new(); columns.len()];
+        let counts = columns
+            .iter()
+            .map(|column| vec![0; column.as_ref().map_or(0, |column| column.num_terms())])
+            .collect();
         Ok(FacetSegmentCollector {
             columns,
             counts,
@@ -72,7 +77,9 @@ impl SegmentCollector for FacetSegmentCollector {
             self.ordinals.sort_unstable();
             self.ordinals.dedup();
             for ordinal in &self.ordinals {
-                *counts.entry(*ordinal).or_default() += 1;
+                if let Some(count) = counts.get_mut(*ordinal as usize) {
+                    *count += 1;
+                }
             }
         }
     }
@@ -85,8 +92,12 @@ impl SegmentCollector for FacetSegmentCollector {
                 let mut values = HashMap::new();
                 if let Some(column) = column {
                     let mut text = String::new();
-                    for (ordinal, count) in counts {
-                        if column.ord_to_str(ordinal, &mut text).unwrap_or(false) {
+                    for (ordinal, count) in counts.into_iter().enumerate() {
+                        if count > 0
+                            && column
+                                .ord_to_str(ordinal as u64, &mut text)
+                                .unwrap_or(false)
+                        {
                             values.insert(text.clone(), count);
                         }
                     }

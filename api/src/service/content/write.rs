@@ -91,18 +91,7 @@ pub async fn create_with_seed_key(
     )
     .await?;
     if publish {
-        crate::service::audit::record(
-            &*transaction,
-            caller,
-            None,
-            crate::service::audit::CONTENT_TRANSITION,
-            Some(crate::service::audit::Subject {
-                kind: "content",
-                id: &id,
-            }),
-            format!("{} → {}", Status::Draft.as_str(), status.as_str()),
-        )
-        .await?;
+        audit_transition(&*transaction, caller, &id, Status::Draft, status).await?;
     }
     let record = reload(&*transaction, &id).await?;
     transaction.commit().await?;
@@ -350,9 +339,23 @@ pub async fn transition(
     )
     .await?;
     let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
-    let detail = format!("{} → {}", from.as_str(), to.as_str());
+    audit_transition(&*transaction, caller, id, from, to).await?;
+    let record = reload(&*transaction, id).await?;
+    transaction.commit().await?;
+    crate::service::search::sync(state, &[id.to_owned()], seq).await;
+    Ok(record)
+}
+
+/// The audit log's entry for a workflow step.
+async fn audit_transition(
+    connection: &impl ConnectionTrait,
+    caller: &Caller,
+    id: &str,
+    from: Status,
+    to: Status,
+) -> Result<()> {
     crate::service::audit::record(
-        &*transaction,
+        connection,
         caller,
         None,
         crate::service::audit::CONTENT_TRANSITION,
@@ -360,13 +363,9 @@ pub async fn transition(
             kind: "content",
             id,
         }),
-        detail,
+        format!("{} → {}", from.as_str(), to.as_str()),
     )
-    .await?;
-    let record = reload(&*transaction, id).await?;
-    transaction.commit().await?;
-    crate::service::search::sync(state, &[id.to_owned()], seq).await;
-    Ok(record)
+    .await
 }
 
 async fn reload(connection: &impl ConnectionTrait, id: &str) -> Result<ContentRecord> {
