@@ -71,15 +71,21 @@ pub struct Indexer {
 }
 
 impl Indexer {
-    /// Takes the index's writer lock (only one process may write) and starts the thread.
+    /// Takes the index's writer lock (only one process may write) and starts the thread, with
+    /// as many indexing threads as there are cores, up to two.
     pub fn start(search_index: &SearchIndex) -> Result<Indexer> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_INDEXING_THREADS);
+        Self::start_with_threads(search_index, threads)
+    }
+
+    /// Like `start`, with `threads` indexing threads (each batch's documents are spread over
+    /// them, so one thread keeps a batch in one segment).
+    pub fn start_with_threads(search_index: &SearchIndex, threads: usize) -> Result<Indexer> {
         let options = IndexWriterOptions::builder()
             .memory_budget_per_thread(WRITER_MEMORY_BYTES)
-            .num_worker_threads(
-                std::thread::available_parallelism()
-                    .map_or(1, usize::from)
-                    .min(MAX_INDEXING_THREADS),
-            )
+            .num_worker_threads(threads.max(1))
             .num_merge_threads(1)
             .build();
         let writer: IndexWriter =
