@@ -705,8 +705,11 @@ impl SearchIndex {
     /// total from the index instead of a scan of the table, and for a narrow filter the few
     /// items its page is read from.
     pub fn matches(&self, request: &Request, ids_up_to: usize) -> Result<Matches> {
-        let mut clauses = vec![(Occur::Must, boxed(AllQuery))];
-        clauses.extend(self.filters(request));
+        // The filters alone: an intersection with "every document" would walk them all.
+        let mut clauses = self.filters(request);
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, boxed(AllQuery)));
+        }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let count = query.count(&searcher)?;
