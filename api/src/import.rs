@@ -66,10 +66,15 @@ pub async fn import(
     let seq_before = state.search.index.last_seq().ok().flatten().unwrap_or(0);
     state.search.defer_indexing(true);
     let outcome = async {
-        for (index, line) in input.lines().enumerate() {
+        for (index, line) in input.split(b'\n').enumerate() {
             let number = index + 1;
             let line = line.with_context(|| format!("failed to read line {number}"))?;
             summary.lines = number;
+            // A line that is not UTF-8 is an invalid line like any other, not the end.
+            let Ok(line) = String::from_utf8(line) else {
+                summary.skipped.push((number, "not UTF-8 text".into()));
+                continue;
+            };
             if line.trim().is_empty() {
                 continue;
             }

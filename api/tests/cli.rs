@@ -458,21 +458,25 @@ async fn an_import_writes_the_valid_lines_reports_the_others_and_indexes_them() 
         json!({ "kind": "RESEARCH", "author": "writer@example.org", "status": "ARCHIVED", "content": content("Quokkaimport archived study", "PUBLIC"), "institutions": ["U"] }).to_string(),
     ];
     let file = workspace.data_dir.path().join("items.ndjson");
-    std::fs::write(&file, lines.join("\n")).unwrap();
+    // 11: not UTF-8.
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.extend_from_slice(b"\n\xff\xfe{}");
+    std::fs::write(&file, bytes).unwrap();
     let output = workspace.run(&["import", file.to_str().unwrap(), "--batch", "2"], "");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{stdout}");
     assert!(
-        stdout.contains("imported 4 items (2 published) from 10 lines"),
+        stdout.contains("imported 4 items (2 published) from 11 lines"),
         "{stdout}"
     );
-    assert!(stdout.contains("skipped 5 lines:"), "{stdout}");
+    assert!(stdout.contains("skipped 6 lines:"), "{stdout}");
     for expected in [
         "line 3: not JSON",
         "line 4: kind: required",
         "line 5: content.countries",
         "line 6: author: no user nobody@example.org",
         "line 7: author: reader@example.org is a member",
+        "line 11: not UTF-8 text",
     ] {
         assert!(stdout.contains(expected), "{expected} in {stdout}");
     }
