@@ -246,6 +246,22 @@ pub const TABLE: &[(&str, &str)] = &[
     ("websocket message", "1048576 bytes"),
 ];
 
+// ---- matching -------------------------------------------------------------------------------
+/// What one item of a list nested in a content item's own fields (an opportunity's
+/// `interests`) counts towards `MAX_COMPLEXITY`: an estimate of its fields, since the nested
+/// selection's own count cannot be read there.
+pub const NESTED_NODE_COST: usize = 20;
+/// Recommendations in one answer: 10 unless asked, at most 50.
+pub const DEFAULT_RECOMMENDATIONS: i32 = 10;
+pub const MAX_RECOMMENDATIONS: i32 = 50;
+/// Related items in one answer: 5 unless asked, at most 50.
+pub const DEFAULT_RELATED: i32 = 5;
+pub const MAX_RELATED: i32 = 50;
+/// An expression of interest's message, and the note of its answer.
+pub const INTEREST_MESSAGE_MAX_CHARS: usize = 2_000;
+/// An investor's thesis: a few paragraphs.
+pub const THESIS_MAX_CHARS: usize = 4_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ mod m20261126_000001_create_reference_tables;
 mod m20261126_000002_create_identity_tables;
 mod m20261126_000003_create_content_tables;
 mod m20261126_000004_add_membership_and_audit;
+mod m20261129_000005_create_matching_tables;
 mod reference_csv;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_identity_tables::Migration),
             Box::new(m20261126_000003_create_content_tables::Migration),
             Box::new(m20261126_000004_add_membership_and_audit::Migration),
+            Box::new(m20261129_000005_create_matching_tables::Migration),
         ]
     }
 }

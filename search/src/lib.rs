@@ -10,6 +10,7 @@ mod index;
 pub mod names;
 mod query;
 mod schema;
+mod similar;
 pub mod stem;
 pub mod suggest;
 mod visibility;
@@ -17,6 +18,7 @@ mod writer;
 
 pub use index::{Document, OpenState, SearchIndex, Text};
 pub use query::{Facets, Highlight, Hit, ListFilters, Matches, Request, Results, Sort};
+pub use similar::Similar;
 pub use suggest::{Suggestion, SuggestionKind};
 pub use writer::{Change, Indexer, Staged};
 

@@ -14,6 +14,8 @@ pub enum NodeType {
     Content(Kind),
     User,
     Organisation,
+    Interest,
+    Notification,
 }
 
 impl NodeType {
@@ -25,6 +27,8 @@ impl NodeType {
             NodeType::Content(Kind::Event) => "Event",
             NodeType::User => "User",
             NodeType::Organisation => "Organisation",
+            NodeType::Interest => "Interest",
+            NodeType::Notification => "Notification",
         }
     }
 
@@ -36,6 +40,8 @@ impl NodeType {
             NodeType::Content(Kind::Event),
             NodeType::User,
             NodeType::Organisation,
+            NodeType::Interest,
+            NodeType::Notification,
         ]
         .into_iter()
         .find(|node_type| node_type.prefix() == prefix)
@@ -59,6 +65,17 @@ pub fn decode(field: &str, id: &str) -> Result<(NodeType, String)> {
         return Err(invalid());
     }
     Ok((node_type, key.to_owned()))
+}
+
+/// The key of an id that must name a `node_type`; `BAD_USER_INPUT` naming `field` otherwise.
+pub fn decode_as(field: &str, id: &str, node_type: NodeType) -> Result<String> {
+    match decode(field, id)? {
+        (found, key) if found == node_type => Ok(key),
+        _ => Err(Error::bad_input(
+            field,
+            format!("not the id of a {}", node_type.prefix()),
+        )),
+    }
 }
 
 /// The key of a content id of any kind, with its kind.

@@ -38,6 +38,10 @@ pub struct ContentFilter {
     pub deadline_to: Option<Date>,
     /// Opportunities only: include those past their deadline (default false).
     pub include_expired: Option<bool>,
+    /// Opportunities only, the secretariat only: those published at least this many days ago
+    /// that nobody has expressed interest in.
+    #[graphql(validator(minimum = 0, maximum = 36500))]
+    pub without_interest_for_days: Option<i32>,
     /// Policies only.
     pub policy_types: Option<Vec<String>>,
     /// Policies only.
@@ -88,6 +92,7 @@ impl ContentFilter {
             deadline_from: self.deadline_from.map(|date| date.0),
             deadline_to: self.deadline_to.map(|date| date.0),
             include_expired: self.include_expired.unwrap_or(false),
+            without_interest_for_days: self.without_interest_for_days.map(i64::from),
             policy_types: self
                 .policy_types
                 .unwrap_or_default()

@@ -13,11 +13,13 @@ use crate::error::{Error, Result};
 use crate::graphql::context::caller;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::content::{Money, content_object};
+use crate::graphql::types::matching::{InterestConnection, InterestSummary};
 use crate::reference::Reference;
 use crate::service::access;
 use crate::service::content::{
     ContentDraft, ContentInput, DetailsDraft, ListFilter, OpportunityType, Purpose, Stage,
 };
+use crate::service::matching::interests::{self, Among, InterestStatus};
 
 details_storage!(Opportunities, opportunity_details);
 
@@ -174,6 +176,28 @@ content_object!(
         /// True once the deadline has passed; expired opportunities drop out of default lists.
         async fn expired(&self) -> bool {
             self.1.deadline.is_some_and(|deadline| deadline < Utc::now().date_naive())
+        }
+        /// The interests expressed in it, newest first: for its author and the secretariat, null for everyone else.
+        // `child_complexity` is out of reach inside `content_object!` (macro hygiene), so each
+        // interest counts as a fixed estimate of its fields.
+        #[graphql(complexity = "crate::graphql::page_cost(first, None) * crate::limits::NESTED_NODE_COST")]
+        async fn interests(
+            &self,
+            context: &Context<'_>,
+            statuses: Option<Vec<InterestStatus>>,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> async_graphql::Result<Option<InterestConnection>> {
+            let among = Among::Opportunity { id: self.0.core.id.clone(), author_id: self.0.core.author_id.clone() };
+            crate::graphql::query::matching::interest_page(context, among, statuses, first, after).await
+        }
+        /// How its interests stand (counts by status, time to the first answer): for its author and the secretariat, null for everyone else.
+        async fn interest_summary(&self, context: &Context<'_>) -> async_graphql::Result<Option<InterestSummary>> {
+            if !access::sees_interests_of(&caller(context)?.audience, &self.0.core.author_id) {
+                return Ok(None);
+            }
+            let state = crate::graphql::context::state(context)?;
+            Ok(Some(InterestSummary(interests::summary(state.db.connection(), &self.0.core.id).await?)))
         }
         /// Null for those not entitled to see it: only members, the secretariat and the author are.
         async fn contact(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {

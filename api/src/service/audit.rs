@@ -21,6 +21,8 @@ pub const ROLE_CHANGED: &str = "ROLE_CHANGED";
 pub const SCOPE_CHANGED: &str = "SCOPE_CHANGED";
 pub const MEMBERSHIP: &str = "MEMBERSHIP";
 pub const CONTENT_TRANSITION: &str = "CONTENT_TRANSITION";
+pub const INTEREST: &str = "INTEREST";
+pub const EXCHANGE_RATE: &str = "EXCHANGE_RATE";
 
 /// What an entry is about.
 pub struct Subject<'a> {
@@ -28,7 +30,6 @@ pub struct Subject<'a> {
     pub id: &'a str,
 }
 
-/// Records `action` by `caller` (or by `actor_id` when given). Written in the caller's
 /// At most `max` characters of `text`, so that what an attacker sends (a megabyte-long
 /// "email" on every failed login) cannot fill the disk through the audit log.
 fn bounded(text: &str, max: usize) -> String {
@@ -38,6 +39,7 @@ fn bounded(text: &str, max: usize) -> String {
     }
 }
 
+/// Records `action` by `caller` (or by `actor_id` when given). Written in the caller's
 /// transaction where there is one, so the action and its record stand or fall together.
 pub async fn record(
     connection: &impl ConnectionTrait,

@@ -391,12 +391,41 @@ async fn step(
         detail,
     )
     .await?;
+    if let Some(message) = decision_message(&organisation.name, &step, caller) {
+        super::inbox::notify_organisation(
+            &*transaction,
+            id,
+            super::inbox::Notice {
+                kind: super::inbox::NotificationKind::MembershipDecided,
+                message,
+                subject: Some((super::inbox::SubjectType::Organisation, id)),
+            },
+        )
+        .await?;
+    }
     let updated = organisations::Entity::find_by_id(id.to_owned())
         .one(&*transaction)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
     transaction.commit().await?;
     Ok(updated)
+}
+
+/// What the organisation's users are told of a step: the decisions made about them (admitted,
+/// declined, expelled, withdrawn by the secretariat), not the steps they took themselves or
+/// the forwarding of their application.
+fn decision_message(name: &str, step: &Step<'_>, caller: &Caller) -> Option<String> {
+    let decision = match step.to {
+        Member if step.from.contains(&UnderCouncilReview) => format!("{name} is now a member"),
+        Declined => format!("The application of {name} was declined"),
+        Expelled => format!("{name} was expelled from the alliance"),
+        Withdrawn if caller.is_secretariat() => format!("{name} was recorded as withdrawn"),
+        _ => return None,
+    };
+    Some(match &step.reason {
+        Some(reason) => format!("{decision}: {reason}"),
+        None => decision,
+    })
 }
 
 /// The secretariat's preliminary review: forward to the council, or decline with a note.

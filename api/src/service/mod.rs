@@ -41,6 +41,8 @@ pub struct RowPage<T> {
 
 pub mod audit;
 pub mod content;
+pub mod inbox;
+pub mod matching;
 pub mod membership;
 pub mod search;
 pub mod users;

@@ -16,6 +16,7 @@ mod http;
 mod identity;
 mod integrity;
 mod listing;
+mod matching;
 mod matrix;
 mod membership;
 mod nodes_and_errors;

@@ -1,7 +1,8 @@
 //! The visibility matrix: one table of caller × path × visibility → seen or not, which drives
 //! the test. What a caller may not see must not show on any path: lists, totals, `node`,
 //! search hits, search totals, facets, highlights, suggestions, "did you mean", contact
-//! details, who wrote an item and who moved it, and even relevance scores. A new path is one row of `MATRIX` and one arm of
+//! details, who wrote an item and who moved it, related items, recommendations, and even
+//! relevance scores. A new path is one row of `MATRIX` and one arm of
 //! `Sight::on`.
 
 use api::auth::Role;
@@ -45,6 +46,11 @@ enum Path {
     /// The item's relevance score stays the same when MEMBERS items with the same words are
     /// published: the caller's scores depend only on what the caller may see.
     ScoreUnmovedByMembersItems,
+    /// Among the items `related` offers for another item in its sector.
+    InRelated,
+    /// Among the caller's recommendations, for a profile naming its country and sector (the
+    /// anonymous have none; nobody is recommended their own items).
+    InRecommendations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +95,10 @@ const MATRIX: &[(Path, Shown, [bool; 8])] = &[
     (Path::PublisherEmailInHistory,   Shown::Public,  [N,   N,   N,   N,   N,   N,   N,   Y]),
     (Path::PublisherEmailInHistory,   Shown::Members, [N,   N,   N,   N,   N,   N,   N,   Y]),
     (Path::ScoreUnmovedByMembersItems, Shown::Public, [Y,   Y,   Y,   Y,   Y,   N,   N,   N]),
+    (Path::InRelated,                 Shown::Public,  [Y,   Y,   Y,   Y,   Y,   Y,   Y,   Y]),
+    (Path::InRelated,                 Shown::Members, [N,   N,   N,   N,   N,   Y,   Y,   Y]),
+    (Path::InRecommendations,         Shown::Public,  [N,   Y,   Y,   Y,   Y,   Y,   N,   Y]),
+    (Path::InRecommendations,         Shown::Members, [N,   N,   N,   N,   N,   Y,   N,   Y]),
 ];
 
 /// Everything one caller sees of one item, read once over every path.
@@ -100,11 +110,19 @@ struct Sight {
     score: Option<f64>,
     suggestions: Value,
     did_you_mean: Value,
+    related: Value,
+    recommendations: Value,
 }
 
 const ITEM_FIELDS: &str = "id ... on Opportunity { contact author { name role organisationName email } history { toStatus actor { role email } } }";
 
-async fn sight(app: &TestApp, token: Option<&str>, id: &str, word: &str, country: &str) -> Sight {
+async fn sight(
+    app: &TestApp,
+    token: Option<&str>,
+    item: (&str, &str, &str),
+    anchor: &str,
+) -> Sight {
+    let (id, word, country) = item;
     let list = app
         .ok(
             token,
@@ -152,6 +170,25 @@ async fn sight(app: &TestApp, token: Option<&str>, id: &str, word: &str, country
         )
         .await["search"]["didYouMean"]
         .clone();
+    let related = app
+        .ok(
+            token,
+            "query($id: ID!) { related(id: $id, first: 50) { id } }",
+            json!({ "id": anchor }),
+        )
+        .await["related"]
+        .clone();
+    let recommendations = match token {
+        Some(_) => app
+            .ok(
+                token,
+                "{ recommendations(first: 50) { content { id } } }",
+                json!({}),
+            )
+            .await["recommendations"]
+            .clone(),
+        None => json!([]),
+    };
     Sight {
         list_edge,
         list_total: list["opportunities"]["totalCount"].clone(),
@@ -160,6 +197,8 @@ async fn sight(app: &TestApp, token: Option<&str>, id: &str, word: &str, country
         score,
         suggestions,
         did_you_mean,
+        related,
+        recommendations,
     }
 }
 
@@ -205,6 +244,18 @@ impl Sight {
             Path::PublisherEmailInHistory => {
                 item.is_some_and(|item| item["history"].to_string().contains(publisher_email))
             }
+            Path::InRelated => self
+                .related
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|related| related["id"] == id),
+            Path::InRecommendations => self
+                .recommendations
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|recommended| recommended["content"]["id"] == id),
             Path::ScoreUnmovedByMembersItems => unreachable!("compared across two sights"),
         }
     }
@@ -258,6 +309,31 @@ async fn each_role_sees_exactly_what_the_matrix_says_on_every_path() {
         opportunity_input("Membersecret tender", &["TL"], &["0508"], "MEMBERS"),
     )
     .await;
+    // Shares their sector, not their words: what `related` offers for it.
+    let anchor = published_opportunity(
+        &app,
+        &author,
+        &secretariat,
+        opportunity_input("Anchor tender", &["PH"], &["0508"], "PUBLIC"),
+    )
+    .await;
+    let profile = json!({ "input": { "countries": ["BN", "TL"], "sectors": ["0508"] } });
+    for user in [
+        &plain_user,
+        &investor,
+        &expelled,
+        &other_correspondent,
+        &member,
+        &author,
+        &secretariat,
+    ] {
+        app.ok(
+            Some(&user.token),
+            "mutation($input: InvestorProfileInput!) { setInvestorProfile(input: $input) { id } }",
+            profile.clone(),
+        )
+        .await;
+    }
     let items = [
         (Shown::Public, public.as_str(), "openvisible", "BN"),
         (Shown::Members, members.as_str(), "membersecret", "TL"),
@@ -278,7 +354,7 @@ async fn each_role_sees_exactly_what_the_matrix_says_on_every_path() {
         let token = caller.map(|user| user.token.as_str());
         let mut sights = Vec::new();
         for (_, id, word, country) in items {
-            sights.push(sight(&app, token, id, word, country).await);
+            sights.push(sight(&app, token, (id, word, country), &anchor).await);
         }
         before.push(sights);
     }
@@ -301,7 +377,8 @@ async fn each_role_sees_exactly_what_the_matrix_says_on_every_path() {
     let mut public_scores_after = Vec::new();
     for caller in callers {
         let token = caller.map(|user| user.token.as_str());
-        public_scores_after.push(sight(&app, token, &public, "openvisible", "BN").await.score);
+        let public_item = (public.as_str(), "openvisible", "BN");
+        public_scores_after.push(sight(&app, token, public_item, &anchor).await.score);
     }
 
     let mut mismatches = Vec::new();

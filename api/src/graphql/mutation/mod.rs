@@ -2,11 +2,13 @@
 
 mod auth;
 mod content;
+mod matching;
 mod membership;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(
     auth::AuthMutation,
     content::ContentMutation,
+    matching::MatchingMutation,
     membership::MembershipMutation,
 );

@@ -15,12 +15,15 @@ use crate::graphql::types::connection::{
     EventConnection, OpportunityConnection, PolicyConnection, ResearchResultConnection,
 };
 use crate::graphql::types::content::{Content, Node};
+use crate::graphql::types::matching::{Interest, Notification};
 use crate::graphql::types::organisation::Organisation;
 use crate::graphql::types::user::User;
 use crate::limits::MAX_PAGE_SIZE;
 use crate::service::content::{
     self as service, ContentRecord, Counting, Kind, Order, Page, PageRequest,
 };
+use crate::service::inbox;
+use crate::service::matching::interests;
 use crate::service::{access, membership, users};
 
 #[derive(Default)]
@@ -94,6 +97,12 @@ async fn resolve_nodes(
                     .map(|user| Node::User(User(user)))
             }
             NodeType::User => None,
+            NodeType::Interest => interests::get(state, caller, &key)
+                .await?
+                .map(|record| Node::Interest(Interest(record))),
+            NodeType::Notification => inbox::get(state, caller, &key)
+                .await?
+                .map(|row| Node::Notification(Notification(row))),
         };
         nodes.push(node);
     }

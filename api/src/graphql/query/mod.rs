@@ -2,6 +2,7 @@
 
 mod admin;
 mod content;
+pub mod matching;
 mod reference;
 mod search;
 mod user;
@@ -11,6 +12,7 @@ pub struct Query(
     admin::AdminQuery,
     reference::ReferenceQuery,
     content::ContentQuery,
+    matching::MatchingQuery,
     search::SearchQuery,
     user::UserQuery,
 );

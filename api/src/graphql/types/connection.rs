@@ -17,7 +17,7 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    fn new(has_next_page: bool, has_previous_page: bool, cursors: &[String]) -> PageInfo {
+    pub fn new(has_next_page: bool, has_previous_page: bool, cursors: &[String]) -> PageInfo {
         PageInfo {
             has_next_page,
             has_previous_page,

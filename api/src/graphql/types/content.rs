@@ -356,6 +356,8 @@ pub enum Node {
     Event(Event),
     User(User),
     Organisation(super::organisation::Organisation),
+    Interest(super::matching::Interest),
+    Notification(super::matching::Notification),
 }
 
 impl Node {

@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod content;
+pub mod matching;
 pub mod organisation;
 pub mod reference;
 pub mod search;

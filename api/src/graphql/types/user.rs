@@ -66,6 +66,22 @@ impl User {
         self.0.trusted
     }
 
+    /// What the user looks for as an investor; only for the user and the secretariat.
+    async fn investor_profile(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::matching::InvestorProfile>> {
+        if !access::sees_investor_profile(&caller(context)?.audience, &self.0.id) {
+            return Ok(None);
+        }
+        let state = crate::graphql::context::state(context)?;
+        Ok(
+            crate::service::matching::profile::of_user(state.db.connection(), &self.0.id)
+                .await?
+                .map(super::matching::InvestorProfile),
+        )
+    }
+
     /// The user's organisation, shown to the user and the secretariat.
     async fn organisation(
         &self,

@@ -20,6 +20,18 @@
 //! | a user's organisation, `node(Organisation)`  | –         | own   | own     | own            | yes         |
 //! | the review queue (`statuses` filters)        | –         | –     | –       | own items      | yes         |
 //! | the audit log, organisations list, roles     | –         | –     | –       | –              | yes         |
+//! | an investor profile                          | –         | own   | own     | own            | yes         |
+//! | express interest in a visible opportunity⁵   | –         | investor | yes  | member, not own | –          |
+//! | an interest, its message and its opportunity⁶| –         | party | party   | party          | yes         |
+//! | respond to an interest                       | –         | –     | –       | its author     | yes         |
+//! | withdraw an interest                         | –         | requester | requester | requester  | –           |
+//! | the requester's contact on an interest       | –         | –     | –       | author, once accepted | once accepted |
+//! | the opportunity's contact on an interest     | –         | requester, once accepted | likewise | likewise | –    |
+//! | an opportunity's interests and their summary | –         | –     | –       | its author     | yes         |
+//! | an inbox (notifications)                     | –         | own   | own     | own            | own         |
+//! | recommendations, related items: drawn from   | –         | as its content | as its content | as its content | – ⁷ |
+//! | opportunities without interest after N days  | –         | –     | –       | –              | yes         |
+//! | exchange rates: read / set                   | read      | read  | read    | read           | read, set   |
 //!
 //! ¹ signed in without a member organisation in good standing: plain users, investors
 //! without one, users of an expelled or withdrawn organisation.
@@ -27,6 +39,12 @@
 //! ³ writes only inside the countries, regions and sectors assigned to them, on every
 //! country and sector field; see [`workflow`] for what each role may *do*.
 //! ⁴ name, role and organisation name; never the email.
+//! ⁵ members in good standing, users with the INVESTOR role or an investor profile; never the
+//! opportunity's author or the secretariat, who are the publisher side.
+//! ⁶ the parties: the requester, and the publisher side (the opportunity's author and the
+//! secretariat). A party sees the opportunity the interest is about even after it is archived.
+//! ⁷ related items for everyone (anonymous included), drawn from what the caller may see;
+//! recommendations for any signed-in caller with a profile, the secretariat included.
 
 pub mod workflow;
 
@@ -176,6 +194,79 @@ pub fn sees_organisation(
     audience.is_secretariat() || own_organisation_id == Some(organisation_id)
 }
 
+/// Who a caller is to an interest: the one who expressed it, the publisher side, or nobody
+/// it concerns (who then cannot tell it exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterestParty {
+    Requester,
+    /// The opportunity's author.
+    Author,
+    Secretariat,
+    Stranger,
+}
+
+impl InterestParty {
+    pub fn of(audience: &Audience, requester_id: &str, opportunity_author_id: &str) -> Self {
+        if audience.is(requester_id) {
+            InterestParty::Requester
+        } else if audience.is(opportunity_author_id) {
+            InterestParty::Author
+        } else if audience.is_secretariat() {
+            InterestParty::Secretariat
+        } else {
+            InterestParty::Stranger
+        }
+    }
+
+    pub fn sees_interest(self) -> bool {
+        self != InterestParty::Stranger
+    }
+
+    /// Accepting or declining is the publisher side's, never the requester's.
+    pub fn may_respond(self) -> bool {
+        matches!(self, InterestParty::Author | InterestParty::Secretariat)
+    }
+
+    pub fn may_withdraw(self) -> bool {
+        self == InterestParty::Requester
+    }
+
+    /// Contacts are released on acceptance only, each side receiving the other's.
+    pub fn sees_requester_contact(self, accepted: bool) -> bool {
+        accepted && self.may_respond()
+    }
+
+    pub fn sees_opportunity_contact(self, accepted: bool) -> bool {
+        accepted && self == InterestParty::Requester
+    }
+}
+
+/// Whether `user` may express interest in an opportunity written by `author_id`: members in
+/// good standing, investors by role, and anyone who has set an investor profile; never the
+/// author, never the secretariat (both are the side that answers).
+pub fn may_express_interest(
+    audience: &Audience,
+    user: &CallerUser,
+    has_profile: bool,
+    author_id: &str,
+) -> bool {
+    if audience.is_secretariat() || audience.is(author_id) {
+        return false;
+    }
+    audience.sees_members_content() || user.role == Role::Investor || has_profile
+}
+
+/// An opportunity's interests, and how they are answered, are for its author and the
+/// secretariat.
+pub fn sees_interests_of(audience: &Audience, author_id: &str) -> bool {
+    audience.is_secretariat() || audience.is(author_id)
+}
+
+/// An investor profile is private to its owner and the secretariat.
+pub fn sees_investor_profile(audience: &Audience, owner_id: &str) -> bool {
+    sees_private_user(audience, owner_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +298,26 @@ mod tests {
         assert!(!sees_private_user(&user(Role::Member, true), "u2"));
         assert!(sees_private_user(&user(Role::Secretariat, false), "u2"));
         assert!(!sees_private_user(&Audience::Anonymous, "u1"));
+    }
+
+    #[test]
+    fn only_the_publisher_side_answers_and_only_the_requester_withdraws() {
+        let member = user(Role::Member, true);
+        assert_eq!(
+            InterestParty::of(&member, "u1", "a"),
+            InterestParty::Requester
+        );
+        assert_eq!(InterestParty::of(&member, "x", "u1"), InterestParty::Author);
+        assert_eq!(
+            InterestParty::of(&member, "x", "a"),
+            InterestParty::Stranger
+        );
+        assert!(!InterestParty::Requester.may_respond());
+        assert!(InterestParty::Secretariat.may_respond());
+        assert!(!InterestParty::Author.may_withdraw());
+        assert!(!InterestParty::Author.sees_requester_contact(false));
+        assert!(InterestParty::Author.sees_requester_contact(true));
+        assert!(!InterestParty::Secretariat.sees_opportunity_contact(true));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct ListFilter {
     pub deadline_to: Option<NaiveDate>,
     /// Opportunities past their deadline are left out unless this is set.
     pub include_expired: bool,
+    /// The secretariat's matching view: opportunities published at least this many days ago
+    /// with no interest at all.
+    pub without_interest_for_days: Option<i64>,
     pub policy_types: Vec<PolicyType>,
     pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
@@ -266,6 +269,9 @@ fn check_applies(kind: Kind, filter: &ListFilter, order: Order) -> Result<()> {
             format!("applies only to {} lists", only.as_str().to_lowercase()),
         ))
     };
+    if filter.without_interest_for_days.is_some() && kind != Kind::Opportunity {
+        return refuse("filter.withoutInterestForDays", Kind::Opportunity);
+    }
     if kind != Kind::Opportunity {
         if !filter.opportunity_types.is_empty() {
             return refuse("filter.opportunityTypes", Kind::Opportunity);
@@ -351,7 +357,10 @@ fn narrowed_to_kind(
 /// when the list holds more than published content (the index holds published items only,
 /// with every field a list filters by). The visibility is the access module's, as for search.
 fn index_request(caller: &Caller, kind: Kind, filter: &ListFilter) -> Option<search::Request> {
-    if statuses(caller, filter) != [Status::Published.as_str()] {
+    // The index knows nothing of interests.
+    if statuses(caller, filter) != [Status::Published.as_str()]
+        || filter.without_interest_for_days.is_some()
+    {
         return None;
     }
     let author = if filter.mine {
@@ -411,6 +420,32 @@ fn statuses(caller: &Caller, filter: &ListFilter) -> Vec<&'static str> {
     }
 }
 
+/// Published opportunities at least `days` old that no one has expressed interest in: the
+/// secretariat's view of what the matching leaves unmatched.
+fn without_interest(
+    caller: &Caller,
+    query: Select<content::Entity>,
+    days: i64,
+) -> Result<Select<content::Entity>> {
+    caller.require_secretariat()?;
+    let published_before = Utc::now() - chrono::Duration::days(days);
+    let interest = Query::select()
+        .expr(Expr::val(1))
+        .from(entities::interests::Entity)
+        .and_where(
+            Expr::col((
+                entities::interests::Entity,
+                entities::interests::Column::OpportunityId,
+            ))
+            .equals((content::Entity, content::Column::Id)),
+        )
+        .to_owned();
+    Ok(query
+        .filter(content::Column::Status.eq(Status::Published.as_str()))
+        .filter(content::Column::PublishedAt.lte(published_before))
+        .filter(Expr::exists(interest).not()))
+}
+
 fn filtered(
     caller: &Caller,
     reference: &Reference,
@@ -429,6 +464,9 @@ fn filtered(
     if filter.mine {
         let user = caller.require_user()?;
         query = query.filter(content::Column::AuthorId.eq(user.id.clone()));
+    }
+    if let Some(days) = filter.without_interest_for_days {
+        query = without_interest(caller, query, days)?;
     }
     if let Candidates::Among(ids) = &candidates {
         query = query.filter(content::Column::Id.is_in(ids.clone()));

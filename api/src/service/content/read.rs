@@ -91,3 +91,37 @@ pub async fn countries_and_sectors_of(
         sectors.into_iter().map(|row| row.sector_code).collect(),
     ))
 }
+
+/// The country and sector codes of each of `ids`, with one query per link table.
+pub async fn countries_and_sectors_among(
+    connection: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, (Vec<String>, Vec<String>)>> {
+    let mut links: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(links);
+    }
+    let countries = content_countries::Entity::find()
+        .filter(content_countries::Column::ContentId.is_in(ids.iter().cloned()))
+        .all(connection)
+        .await?;
+    for row in countries {
+        links
+            .entry(row.content_id)
+            .or_default()
+            .0
+            .push(row.country_code);
+    }
+    let sectors = content_sectors::Entity::find()
+        .filter(content_sectors::Column::ContentId.is_in(ids.iter().cloned()))
+        .all(connection)
+        .await?;
+    for row in sectors {
+        links
+            .entry(row.content_id)
+            .or_default()
+            .1
+            .push(row.sector_code);
+    }
+    Ok(links)
+}

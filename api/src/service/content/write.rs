@@ -334,12 +334,30 @@ pub async fn transition(
         Some(&user.id),
         Some(from),
         to,
-        reason,
+        reason.clone(),
         timestamp,
     )
     .await?;
     let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
     audit_transition(&*transaction, caller, id, from, to).await?;
+    if matches!(action, Action::Approve | Action::Reject) {
+        let message = match &reason {
+            Some(reason) if action == Action::Reject => {
+                format!("“{}” was rejected: {reason}", existing.core.title)
+            }
+            _ => format!("“{}” was approved and published", existing.core.title),
+        };
+        crate::service::inbox::notify(
+            &*transaction,
+            std::slice::from_ref(&existing.core.author_id),
+            crate::service::inbox::Notice {
+                kind: crate::service::inbox::NotificationKind::ContentReviewed,
+                message,
+                subject: Some((crate::service::inbox::SubjectType::Content, id)),
+            },
+        )
+        .await?;
+    }
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;

@@ -19,7 +19,7 @@ use search::{Indexer, OpenState, SearchIndex};
 
 mod documents;
 mod follower;
-mod query;
+pub(crate) mod query;
 
 pub use documents::changes_for;
 pub use follower::{catch_up, rebuild, replay, run, sync};

@@ -190,7 +190,7 @@ pub async fn search(state: &AppState, caller: &Caller, asked: SearchRequest) -> 
 
 /// The engine's refusals as the caller's errors; `text_field` names the argument that holds
 /// the text.
-fn engine_error(error: search::Error, text_field: &str) -> Error {
+pub(crate) fn engine_error(error: search::Error, text_field: &str) -> Error {
     match error {
         search::Error::InvalidCursor => Error::bad_input("after", "not a cursor of this search"),
         search::Error::OverBudget(over) => Error::bad_input(
@@ -203,7 +203,7 @@ fn engine_error(error: search::Error, text_field: &str) -> Error {
 
 /// The items with these ids, read from the database with the caller's visibility, so nothing
 /// the index might hold by mistake reaches a caller who may not see it.
-async fn readable_records(
+pub(crate) async fn readable_records(
     state: &AppState,
     caller: &Caller,
     ids: Vec<String>,

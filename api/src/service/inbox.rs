@@ -1,0 +1,204 @@
+//! Each user's inbox: what happened that concerns them (an interest received or answered, a
+//! review decision on their content, a membership decision), stored so that it waits for
+//! them, newest first, read or unread.
+//!
+//! A notification is written in the transaction of what it tells of, so the two stand or
+//! fall together.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entities::{notifications, users};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::RowPage;
+use super::content::types::stored_enum;
+use super::content::write::now;
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+stored_enum!(
+    /// What a notification tells of.
+    NotificationKind {
+        InterestReceived => "INTEREST_RECEIVED",
+        InterestAnswered => "INTEREST_ANSWERED",
+        InterestWithdrawn => "INTEREST_WITHDRAWN",
+        ContentReviewed => "CONTENT_REVIEWED",
+        MembershipDecided => "MEMBERSHIP_DECIDED",
+    }
+);
+
+/// What a notification is about, for its `subject`.
+#[derive(Debug, Clone, Copy)]
+pub enum SubjectType {
+    Interest,
+    Content,
+    Organisation,
+}
+
+impl SubjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Interest => "interest",
+            SubjectType::Content => "content",
+            SubjectType::Organisation => "organisation",
+        }
+    }
+}
+
+/// One notification to write.
+pub struct Notice<'a> {
+    pub kind: NotificationKind,
+    pub message: String,
+    pub subject: Option<(SubjectType, &'a str)>,
+}
+
+/// Adds `notice` to the inbox of each of `user_ids`, in the caller's transaction.
+pub async fn notify(
+    connection: &impl ConnectionTrait,
+    user_ids: &[String],
+    notice: Notice<'_>,
+) -> Result<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    let created_at = now();
+    let rows = user_ids.iter().map(|user_id| notifications::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        user_id: Set(user_id.clone()),
+        kind: Set(notice.kind.as_str().to_owned()),
+        message: Set(notice.message.clone()),
+        subject_type: Set(notice.subject.map(|(kind, _)| kind.as_str().to_owned())),
+        subject_id: Set(notice.subject.map(|(_, id)| id.to_owned())),
+        created_at: Set(created_at),
+        read_at: Set(None),
+    });
+    notifications::Entity::insert_many(rows)
+        .exec_without_returning(connection)
+        .await?;
+    Ok(())
+}
+
+/// Notifies every user of an organisation (a membership decision concerns them all).
+pub async fn notify_organisation(
+    connection: &impl ConnectionTrait,
+    organisation_id: &str,
+    notice: Notice<'_>,
+) -> Result<()> {
+    let user_ids: Vec<String> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::OrganisationId.eq(organisation_id))
+        .into_tuple()
+        .all(connection)
+        .await?;
+    notify(connection, &user_ids, notice).await
+}
+
+/// A page of the caller's inbox, with what is still unread over all pages.
+pub struct Inbox {
+    pub page: RowPage<notifications::Model>,
+    pub unread_count: u64,
+}
+
+fn encode_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("Notification:{id}"))
+}
+
+fn decode_cursor(encoded: &str) -> Result<String> {
+    let invalid = || Error::bad_input("after", "not a cursor of this list");
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded.trim().as_bytes())
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("Notification:")
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .map(str::to_owned)
+        .ok_or_else(invalid)
+}
+
+/// Up to `size` of the caller's notifications after the `after` cursor, newest first.
+pub async fn inbox(
+    state: &AppState,
+    caller: &Caller,
+    size: u64,
+    after: Option<String>,
+    unread_only: bool,
+) -> Result<Inbox> {
+    let user = caller.require_user()?;
+    let connection = state.db.connection();
+    let mine = notifications::Entity::find().filter(notifications::Column::UserId.eq(&user.id));
+    let unread = mine.clone().filter(notifications::Column::ReadAt.is_null());
+    let unread_count = unread.clone().count(connection).await?;
+    let mut query = if unread_only { unread } else { mine };
+    let total_count = if unread_only {
+        unread_count
+    } else {
+        query.clone().count(connection).await?
+    };
+    let older_than = after.as_deref().map(decode_cursor).transpose()?;
+    if let Some(older_than) = &older_than {
+        query = query.filter(notifications::Column::Id.lt(older_than.as_str()));
+    }
+    let mut rows = query
+        .order_by_desc(notifications::Column::Id)
+        .limit(size + 1)
+        .all(connection)
+        .await?;
+    let has_next_page = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    let cursors = rows.iter().map(|row| encode_cursor(&row.id)).collect();
+    Ok(Inbox {
+        page: RowPage {
+            rows,
+            cursors,
+            has_next_page,
+            has_previous_page: older_than.is_some(),
+            total_count,
+        },
+        unread_count,
+    })
+}
+
+/// Marks the caller's notifications with these keys read (all of theirs when `None`);
+/// others' keys change nothing. Answers how many were unread and now are read.
+pub async fn mark_read(
+    state: &AppState,
+    caller: &Caller,
+    keys: Option<Vec<String>>,
+) -> Result<u64> {
+    let user = caller.require_user()?;
+    let mut update = notifications::Entity::update_many()
+        .col_expr(notifications::Column::ReadAt, Expr::value(now()))
+        .filter(notifications::Column::UserId.eq(&user.id))
+        .filter(notifications::Column::ReadAt.is_null());
+    if let Some(keys) = keys {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        update = update.filter(notifications::Column::Id.is_in(keys));
+    }
+    let transaction = state.db.begin_write().await?;
+    let result = update.exec(&*transaction).await?;
+    transaction.commit().await?;
+    Ok(result.rows_affected)
+}
+
+/// One of the caller's notifications, by key; `None` when it is not theirs.
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+) -> Result<Option<notifications::Model>> {
+    let Some(user_id) = caller.user_id() else {
+        return Ok(None);
+    };
+    Ok(notifications::Entity::find_by_id(key.to_owned())
+        .filter(notifications::Column::UserId.eq(user_id))
+        .one(state.db.connection())
+        .await?)
+}
