@@ -16,7 +16,9 @@
 //! of items found by a list first), `publish` (create and publish an opportunity: needs a
 //! trusted correspondent's or the secretariat's sign-in; every 20th item is then searched for,
 //! and must be found, when its mutation has returned), `publish-at-once` (the same in one
-//! mutation, `createOpportunity(publish: true)`).
+//! mutation, `createOpportunity(publish: true)`), `related` (five items like each of the items
+//! `node` looks up), `recommendations` (ten for a signed-in investor, whose profile the run
+//! sets first: two countries, a sector category, a ticket size, a stage, a type and a thesis).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +104,11 @@ const CREATE: &str =
     "mutation($input: OpportunityInput!) { createOpportunity(input: $input) { id } }";
 const CREATE_PUBLISHED: &str = "mutation($input: OpportunityInput!) { createOpportunity(input: $input, publish: true) { id status } }";
 const PUBLISH: &str = "mutation($id: ID!) { publishContent(id: $id) { status } }";
+const RELATED: &str =
+    "query($id: ID!) { related(id: $id, first: 5) { id title countries { code } } }";
+const RECOMMENDATIONS: &str = "{ recommendations(first: 10) { score reasons content { id title countries { code } sectors { code } } } }";
+const PROFILE: &str =
+    "mutation($input: InvestorProfileInput!) { setInvestorProfile(input: $input) { id } }";
 
 struct Options {
     url: String,
@@ -144,7 +151,7 @@ fn options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    const SCENARIOS: [&str; 7] = [
+    const SCENARIOS: [&str; 9] = [
         "floor",
         "search",
         "list",
@@ -152,6 +159,8 @@ fn options() -> Result<Options, String> {
         "node",
         "publish",
         "publish-at-once",
+        "related",
+        "recommendations",
     ];
     if !SCENARIOS.contains(&options.scenario.as_str()) {
         return Err(format!("--scenario: one of {}", SCENARIOS.join(", ")));
@@ -301,8 +310,41 @@ async fn operation(
             }
             Ok(())
         }
+        "related" => {
+            let id = &shared.ids[number % shared.ids.len()];
+            let data = client.run(RELATED, json!({ "id": id })).await?;
+            if !data["related"].is_array() {
+                return Err(format!("no related items for {id}: {data}"));
+            }
+            Ok(())
+        }
+        "recommendations" => {
+            let data = client.run(RECOMMENDATIONS, json!({})).await?;
+            match data["recommendations"].as_array() {
+                Some(found) if !found.is_empty() => Ok(()),
+                _ => Err(format!("nothing recommended: {data}")),
+            }
+        }
         other => Err(format!("unknown scenario {other}")),
     }
+}
+
+/// The investor profile `recommendations` ranks by.
+async fn set_profile(client: &Client) -> Result<(), String> {
+    let input = json!({
+        "countries": ["VN", "TH"],
+        "sectors": ["05"],
+        "ticketMin": "100000",
+        "ticketMax": "5000000",
+        "currency": "USD",
+        "stages": ["GROWTH"],
+        "opportunityTypes": ["INVESTMENT"],
+        "thesis": "Cloud payments and cold chain logistics platforms for small merchants and farmers, cross-border e-commerce, growth stage.",
+    });
+    client
+        .run(PROFILE, json!({ "input": input }))
+        .await
+        .map(drop)
 }
 
 /// Runs operations until `until`; records the latency of those that start after `record_from`.
@@ -411,7 +453,13 @@ async fn main() -> std::process::ExitCode {
         url: options.url.clone(),
         token,
     };
-    let ids = if options.scenario == "node" {
+    if options.scenario == "recommendations"
+        && let Err(error) = set_profile(&client).await
+    {
+        eprintln!("error: could not set the investor profile: {error}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let ids = if matches!(options.scenario.as_str(), "node" | "related") {
         match some_ids(&client).await {
             Ok(ids) => ids,
             Err(error) => {

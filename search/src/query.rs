@@ -717,33 +717,63 @@ impl SearchIndex {
             return Ok(Matches { count, ids: None });
         }
         let addresses = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
-        let mut ids = Vec::with_capacity(addresses.len());
-        let mut columns = BTreeMap::new();
-        for address in addresses {
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .str("id")?,
-                ),
-            };
-            let Some(column) = column else { continue };
-            for ord in column.term_ords(address.doc_id) {
-                let mut id = String::new();
-                if column
-                    .ord_to_str(ord, &mut id)
-                    .map_err(|error| Error::Directory(error.to_string()))?
-                {
-                    ids.push(id);
-                }
-            }
-        }
+        let ids = self.ids_at(&searcher, addresses)?;
         Ok(Matches {
             count,
             ids: Some(ids),
         })
+    }
+
+    /// The ids of the documents at `addresses`, in their order, read from the `id` fast field:
+    /// a stored document would be decompressed whole (its body too) for one short string.
+    /// Per segment, the ids are decoded in the dictionary's order, so each compressed block
+    /// of it is opened once (one by one, each look-up opened a block: a fifth of the time
+    /// of a recommendation at 100,000 items, in `perf`).
+    pub(crate) fn ids_at(
+        &self,
+        searcher: &Searcher,
+        addresses: impl IntoIterator<Item = DocAddress>,
+    ) -> Result<Vec<String>> {
+        let mut by_segment: BTreeMap<u32, Vec<(u64, usize)>> = BTreeMap::new();
+        let mut count = 0;
+        for (position, address) in addresses.into_iter().enumerate() {
+            count += 1;
+            let reader = searcher.segment_reader(address.segment_ord);
+            let Some(column) = reader.fast_fields().str("id")? else {
+                continue;
+            };
+            if let Some(ord) = column.term_ords(address.doc_id).next() {
+                by_segment
+                    .entry(address.segment_ord)
+                    .or_default()
+                    .push((ord, position));
+            }
+        }
+        let mut ids: Vec<Option<String>> = vec![None; count];
+        for (segment_ord, mut wanted) in by_segment {
+            let reader = searcher.segment_reader(segment_ord);
+            let Some(column) = reader.fast_fields().str("id")? else {
+                continue;
+            };
+            wanted.sort_unstable();
+            let mut ords: Vec<u64> = wanted.iter().map(|(ord, _)| *ord).collect();
+            ords.dedup();
+            let mut texts = Vec::with_capacity(ords.len());
+            column
+                .dictionary()
+                .sorted_ords_to_term_cb(&ords, |bytes| {
+                    texts.push(String::from_utf8_lossy(bytes).into_owned());
+                })
+                .map_err(|error| Error::Directory(error.to_string()))?;
+            for (ord, position) in wanted {
+                if let Ok(index) = ords.binary_search(&ord)
+                    && let Some(text) = texts.get(index)
+                {
+                    ids[position] = Some(text.clone());
+                }
+            }
+        }
+        Ok(ids.into_iter().flatten().collect())
     }
 
     /// Runs `request`; when nothing matches, offers a corrected query (see `suggest`).

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
+use tantivy::Term;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TokenStream;
-use tantivy::{TantivyDocument, Term};
 
 use crate::Result;
 use crate::index::SearchIndex;
@@ -45,25 +45,7 @@ impl SearchIndex {
             &TopDocs::with_limit(request.first.max(1))
                 .order_by_fast_field::<tantivy::DateTime>("published_at", tantivy::Order::Desc),
         )?;
-        self.ids_of(&searcher, top.into_iter().map(|(_, address)| address))
-    }
-
-    fn ids_of(
-        &self,
-        searcher: &tantivy::Searcher,
-        addresses: impl Iterator<Item = tantivy::DocAddress>,
-    ) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        for address in addresses {
-            let document: TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = document
-                .get_first(self.fields.id)
-                .and_then(|value| value.as_str())
-            {
-                ids.push(id.to_owned());
-            }
-        }
-        Ok(ids)
+        self.ids_at(&searcher, top.into_iter().map(|(_, address)| address))
     }
 
     /// Up to `request.first` items most like `text` that `request`'s filters admit for its
@@ -75,6 +57,19 @@ impl SearchIndex {
         text: &str,
         exclude: &[String],
     ) -> Result<Vec<Similar>> {
+        Ok(self
+            .similar_to_each(request, &[text], exclude)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// [`SearchIndex::similar`] for each of `texts`, reading the caller's statistics once.
+    pub fn similar_to_each(
+        &self,
+        request: &Request,
+        texts: &[&str],
+        exclude: &[String],
+    ) -> Result<Vec<Vec<Similar>>> {
         let searcher = self.reader.searcher();
         let visible = visible_documents(&self.fields, request);
         let visible_statistics = match &visible {
@@ -85,6 +80,21 @@ impl SearchIndex {
             Some(visible_statistics) => visible_statistics,
             None => &searcher,
         };
+        let mut found = Vec::with_capacity(texts.len());
+        for text in texts {
+            found.push(self.similar_with(&searcher, statistics, request, text, exclude)?);
+        }
+        Ok(found)
+    }
+
+    fn similar_with(
+        &self,
+        searcher: &tantivy::Searcher,
+        statistics: &dyn Bm25StatisticsProvider,
+        request: &Request,
+        text: &str,
+        exclude: &[String],
+    ) -> Result<Vec<Similar>> {
         let terms = self.telling_terms(text, statistics)?;
         if terms.is_empty() || request.first == 0 {
             return Ok(Vec::new());
@@ -118,7 +128,7 @@ impl SearchIndex {
             statistics,
         )?;
         let scores: Vec<f32> = top.iter().map(|(score, _)| *score).collect();
-        let ids = self.ids_of(&searcher, top.into_iter().map(|(_, address)| address))?;
+        let ids = self.ids_at(searcher, top.into_iter().map(|(_, address)| address))?;
         Ok(ids
             .into_iter()
             .zip(scores)

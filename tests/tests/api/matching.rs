@@ -1452,6 +1452,92 @@ async fn the_secretariat_sees_opportunities_without_interest() {
     }
 }
 
+#[tokio::test]
+async fn an_expelled_requester_loses_their_interests_in_member_only_opportunities() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let requester = member_of(&app, "Soon Expelled Capital").await;
+    let members_only = own_published(
+        &app,
+        &author,
+        opportunity_input(
+            "Members-only data centre stake",
+            &["MY"],
+            &["0502"],
+            "MEMBERS",
+        ),
+    )
+    .await;
+    let public = own_published(
+        &app,
+        &author,
+        opportunity_input(
+            "Public logistics software tender",
+            &["MY"],
+            &["0506"],
+            "PUBLIC",
+        ),
+    )
+    .await;
+    let members_interest = express(&app, &requester, &members_only).await;
+    let public_interest = express(&app, &requester, &public).await;
+    assert!(
+        interest_seen_by(&app, &requester, &members_interest)
+            .await
+            .is_object()
+    );
+
+    let organisation = app
+        .ok(
+            Some(&requester.token),
+            "{ me { organisation { id } } }",
+            json!({}),
+        )
+        .await["me"]["organisation"]["id"]
+        .clone();
+    app.ok(
+        Some(&secretariat.token),
+        "mutation($id: ID!) { expelMember(organisationId: $id, reason: \"breach of the charter\") { id } }",
+        json!({ "id": organisation }),
+    )
+    .await;
+
+    assert!(
+        interest_seen_by(&app, &requester, &members_interest)
+            .await
+            .is_null(),
+        "the member-only opportunity must not show through the interest"
+    );
+    assert!(
+        interest_seen_by(&app, &requester, &public_interest)
+            .await
+            .is_object()
+    );
+    let sent = interests_page(&app, &requester, SENT, json!({}), "interestsSent").await;
+    assert_eq!(sent["totalCount"], 1);
+    assert_eq!(ids_of(&sent), vec![public_interest.clone()]);
+    assert_eq!(
+        app.error_code(
+            Some(&requester.token),
+            WITHDRAW,
+            json!({ "id": members_interest })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    // The publisher side still sees it, and may decline it.
+    assert!(
+        interest_seen_by(&app, &author, &members_interest)
+            .await
+            .is_object()
+    );
+    assert_eq!(
+        respond(&app, &author, &members_interest, false).await["status"],
+        "DECLINED"
+    );
+}
+
 /// The callers of the interest matrix, in the order of a row's columns.
 const INTEREST_CALLERS: [&str; 7] = [
     "anonymous",

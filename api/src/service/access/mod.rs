@@ -42,7 +42,9 @@
 //! ⁵ members in good standing, users with the INVESTOR role or an investor profile; never the
 //! opportunity's author or the secretariat, who are the publisher side.
 //! ⁶ the parties: the requester, and the publisher side (the opportunity's author and the
-//! secretariat). A party sees the opportunity the interest is about even after it is archived.
+//! secretariat). A party sees the opportunity the interest is about even after it is archived;
+//! a requester who can no longer see member content no longer sees their interests in
+//! member-only opportunities.
 //! ⁷ related items for everyone (anonymous included), drawn from what the caller may see;
 //! recommendations for any signed-in caller with a profile, the secretariat included.
 
@@ -120,6 +122,11 @@ impl Audience {
                 | Audience::Correspondent { member: true, .. }
         )
     }
+}
+
+/// Whether `audience` may see published content of `visibility`.
+pub fn sees_visibility(audience: &Audience, visibility: Visibility) -> bool {
+    visibility == Visibility::Public || audience.sees_members_content()
 }
 
 /// The content rows `audience` may read: published PUBLIC content for everyone, published

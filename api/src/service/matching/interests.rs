@@ -23,7 +23,7 @@ use crate::service::access::{self, InterestParty};
 use crate::service::audit::{self, Subject};
 use crate::service::content::types::stored_enum;
 use crate::service::content::write::now;
-use crate::service::content::{ContentRecord, Details, Kind, Status, load_records};
+use crate::service::content::{ContentRecord, Details, Kind, Status, Visibility, load_records};
 use crate::service::inbox::{self, Notice, NotificationKind, SubjectType};
 use crate::state::AppState;
 
@@ -51,11 +51,19 @@ impl InterestRecord {
     }
 
     pub fn party(&self, caller: &Caller) -> InterestParty {
-        InterestParty::of(
+        let party = InterestParty::of(
             &caller.audience,
             &self.row.requester_id,
             &self.opportunity.core.author_id,
-        )
+        );
+        // A requester who may no longer see member content (their organisation was expelled,
+        // say) loses their interests in member-only opportunities with it.
+        if party == InterestParty::Requester
+            && !access::sees_visibility(&caller.audience, self.opportunity.visibility())
+        {
+            return InterestParty::Stranger;
+        }
+        party
     }
 
     /// The opportunity's contact as the requester receives it once accepted: the contact it
@@ -423,7 +431,17 @@ pub async fn list(
     let connection = state.db.connection();
     let mut query = interests::Entity::find();
     match &among {
-        Among::Sent => query = query.filter(interests::Column::RequesterId.eq(&user.id)),
+        Among::Sent => {
+            query = query.filter(interests::Column::RequesterId.eq(&user.id));
+            if !access::sees_visibility(&caller.audience, Visibility::Members) {
+                let public = Query::select()
+                    .column(content::Column::Id)
+                    .from(content::Entity)
+                    .and_where(content::Column::Visibility.eq(Visibility::Public.as_str()))
+                    .to_owned();
+                query = query.filter(interests::Column::OpportunityId.in_subquery(public));
+            }
+        }
         Among::Received if caller.is_secretariat() => {}
         Among::Received => {
             let own = Query::select()

@@ -14,7 +14,10 @@ use crate::service::search::query::{engine_error, readable_records};
 use crate::service::search::today_days;
 use crate::state::AppState;
 
-const CANDIDATES: usize = 100;
+/// Candidates: the closest in words, and the newest sharing the item's countries and sectors.
+/// Each is read from the database to be scored (see `recommend`), so they are few.
+const CANDIDATES: usize = 60;
+const CANDIDATES_SHARING_PLACE: usize = 30;
 
 const WORDS: f64 = 0.6;
 const COUNTRIES: f64 = 0.2;
@@ -62,6 +65,7 @@ pub async fn related(
     let (similar, alike) = tokio::task::spawn_blocking(move || {
         let similar = service.index.similar(&base, &text, &exclude)?;
         let mut sharing = base.clone();
+        sharing.first = CANDIDATES_SHARING_PLACE;
         sharing.countries = countries;
         sharing.sectors = sectors;
         let alike = if sharing.countries.is_empty() && sharing.sectors.is_empty() {
