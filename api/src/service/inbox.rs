@@ -5,20 +5,18 @@
 //! A notification is written in the transaction of what it tells of, so the two stand or
 //! fall together.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::{notifications, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 
-use super::RowPage;
 use super::content::types::stored_enum;
 use super::content::write::now;
+use super::{RowPage, newest_first_page};
 use crate::auth::Caller;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 stored_enum!(
@@ -49,6 +47,9 @@ impl SubjectType {
         }
     }
 }
+
+/// What the cursors of the inbox say they belong to.
+const CURSOR_LIST: &str = "Notification";
 
 /// One notification to write.
 pub struct Notice<'a> {
@@ -105,22 +106,6 @@ pub struct Inbox {
     pub unread_count: u64,
 }
 
-fn encode_cursor(id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("Notification:{id}"))
-}
-
-fn decode_cursor(encoded: &str) -> Result<String> {
-    let invalid = || Error::bad_input("after", "not a cursor of this list");
-    let bytes = URL_SAFE_NO_PAD
-        .decode(encoded.trim().as_bytes())
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("Notification:")
-        .filter(|id| !id.is_empty() && id.len() <= 64)
-        .map(str::to_owned)
-        .ok_or_else(invalid)
-}
-
 /// Up to `size` of the caller's notifications after the `after` cursor, newest first.
 pub async fn inbox(
     state: &AppState,
@@ -134,34 +119,23 @@ pub async fn inbox(
     let mine = notifications::Entity::find().filter(notifications::Column::UserId.eq(&user.id));
     let unread = mine.clone().filter(notifications::Column::ReadAt.is_null());
     let unread_count = unread.clone().count(connection).await?;
-    let mut query = if unread_only { unread } else { mine };
+    let query = if unread_only { unread } else { mine };
     let total_count = if unread_only {
         unread_count
     } else {
         query.clone().count(connection).await?
     };
-    let older_than = after.as_deref().map(decode_cursor).transpose()?;
-    if let Some(older_than) = &older_than {
-        query = query.filter(notifications::Column::Id.lt(older_than.as_str()));
-    }
-    let mut rows = query
-        .order_by_desc(notifications::Column::Id)
-        .limit(size + 1)
-        .all(connection)
-        .await?;
-    let has_next_page = rows.len() as u64 > size;
-    rows.truncate(size as usize);
-    let cursors = rows.iter().map(|row| encode_cursor(&row.id)).collect();
-    Ok(Inbox {
-        page: RowPage {
-            rows,
-            cursors,
-            has_next_page,
-            has_previous_page: older_than.is_some(),
-            total_count,
-        },
-        unread_count,
-    })
+    let page = newest_first_page(
+        connection,
+        query,
+        notifications::Column::Id,
+        |row| row.id.as_str(),
+        CURSOR_LIST,
+        (size, after.as_deref()),
+        total_count,
+    )
+    .await?;
+    Ok(Inbox { page, unread_count })
 }
 
 /// Marks the caller's notifications with these keys read (all of theirs when `None`);

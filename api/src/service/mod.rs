@@ -39,6 +39,71 @@ pub struct RowPage<T> {
     pub total_count: u64,
 }
 
+/// The cursor of a row in a list ordered by its key alone (the inbox, interests): base64url
+/// of `List:key`, opaque to clients.
+pub fn key_cursor(list: &str, key: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{list}:{key}"))
+}
+
+/// The key a [`key_cursor`] of `list` stands at; `BAD_USER_INPUT` naming `field` for anything
+/// else (another list's cursor included).
+pub fn decode_key_cursor(list: &str, field: &str, encoded: &str) -> crate::error::Result<String> {
+    use base64::Engine;
+    let invalid = || crate::error::Error::bad_input(field, "not a cursor of this list");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded.trim().as_bytes())
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix(list)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+        .map(str::to_owned)
+        .ok_or_else(invalid)
+}
+
+/// One page of a list ordered newest first by a time-ordered key (UUID v7), after the
+/// [`key_cursor`] `after` of `list`; `total_count` is the caller's, counted over the filter.
+pub async fn newest_first_page<E>(
+    connection: &impl sea_orm::ConnectionTrait,
+    query: sea_orm::Select<E>,
+    key_column: E::Column,
+    key_of: impl Fn(&E::Model) -> &str,
+    list: &str,
+    (size, after): (u64, Option<&str>),
+    total_count: u64,
+) -> crate::error::Result<RowPage<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let older_than = after
+        .map(|cursor| decode_key_cursor(list, "after", cursor))
+        .transpose()?;
+    let mut query = query;
+    if let Some(older_than) = &older_than {
+        query = query.filter(key_column.lt(older_than.as_str()));
+    }
+    let mut rows = query
+        .order_by_desc(key_column)
+        .limit(size + 1)
+        .all(connection)
+        .await?;
+    let has_next_page = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    let cursors = rows
+        .iter()
+        .map(|row| key_cursor(list, key_of(row)))
+        .collect();
+    Ok(RowPage {
+        rows,
+        cursors,
+        has_next_page,
+        has_previous_page: older_than.is_some(),
+        total_count,
+    })
+}
+
 pub mod audit;
 pub mod content;
 pub mod inbox;

@@ -4,8 +4,6 @@
 //! access module's `InterestParty`). Every step is audited and lands in the other side's
 //! inbox, in the same transaction.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entities::{content, interests};
 use sea_orm::sea_query::{Expr, Query};
@@ -18,7 +16,10 @@ use crate::auth::Caller;
 use crate::domain;
 use crate::error::{Error, Result};
 use crate::limits::INTEREST_MESSAGE_MAX_CHARS;
-use crate::service::RowPage;
+use crate::service::{RowPage, newest_first_page};
+
+/// What the cursors of interest lists say they belong to.
+const CURSOR_LIST: &str = "Interest";
 use crate::service::access::{self, InterestParty};
 use crate::service::audit::{self, Subject};
 use crate::service::content::types::stored_enum;
@@ -241,46 +242,71 @@ async fn record_step(
     .await
 }
 
-/// Moves an interest from one of `from` to `to`, guarded by the status read, so that of two
-/// racing answers one wins and the other conflicts.
-async fn step(
-    connection: &impl ConnectionTrait,
-    record: &InterestRecord,
-    from: &[InterestStatus],
+/// One move of an interest: from one of `from` to `to`, answered by `answer` (who, and their
+/// note) when it is an answer, and told to `tell` in their inbox.
+struct Move<'a> {
+    from: &'a [InterestStatus],
     to: InterestStatus,
-    answer: Option<(&str, Option<String>)>,
-) -> Result<()> {
-    if !from.contains(&record.status()) {
+    answer: Option<(&'a str, Option<String>)>,
+    tell: &'a str,
+    kind: NotificationKind,
+    message: String,
+}
+
+/// Makes `step` in one transaction with its audit entry and its notification, guarded by the
+/// status read, so that of two racing moves one wins and the other conflicts.
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    record: &InterestRecord,
+    step: Move<'_>,
+) -> Result<InterestRecord> {
+    if !step.from.contains(&record.status()) {
         return Err(Error::conflict(format!(
             "the interest is {}; this needs it to be {}",
             record.row.status,
-            from.iter()
+            step.from
+                .iter()
                 .map(|status| status.as_str())
                 .collect::<Vec<_>>()
                 .join(" or ")
         )));
     }
+    let key = record.row.id.as_str();
     let timestamp = now();
     let mut update = interests::Entity::update_many()
-        .col_expr(interests::Column::Status, Expr::value(to.as_str()))
+        .col_expr(interests::Column::Status, Expr::value(step.to.as_str()))
         .col_expr(interests::Column::UpdatedAt, Expr::value(timestamp));
-    if let Some((responder, note)) = answer {
+    if let Some((responder, note)) = step.answer {
         update = update
             .col_expr(interests::Column::RespondedAt, Expr::value(timestamp))
             .col_expr(interests::Column::RespondedBy, Expr::value(responder))
             .col_expr(interests::Column::ResponseNote, Expr::value(note));
     }
+    let transaction = state.db.begin_write().await?;
     let result = update
-        .filter(interests::Column::Id.eq(&record.row.id))
+        .filter(interests::Column::Id.eq(key))
         .filter(interests::Column::Status.eq(&record.row.status))
-        .exec(connection)
+        .exec(&*transaction)
         .await?;
     if result.rows_affected != 1 {
         return Err(Error::conflict(
             "the interest changed meanwhile; reload it and try again",
         ));
     }
-    Ok(())
+    let detail = format!("{} → {}", record.row.status, step.to.as_str());
+    record_step(&*transaction, caller, key, detail).await?;
+    let notice = Notice {
+        kind: step.kind,
+        message: step.message,
+        subject: Some((SubjectType::Interest, key)),
+    };
+    inbox::notify(&*transaction, &[step.tell.to_owned()], notice).await?;
+    let updated = load(&*transaction, key)
+        .await?
+        .ok_or(Error::NotFound("interest"))?;
+    transaction.commit().await?;
+    Ok(updated)
 }
 
 /// The publisher side accepts or declines a pending interest, with an optional note.
@@ -301,46 +327,21 @@ pub async fn respond(
         ));
     }
     let note = domain::optional_text("note", note.as_deref(), INTEREST_MESSAGE_MAX_CHARS)?;
-    let to = if accept {
-        InterestStatus::Accepted
+    let (to, answer) = if accept {
+        (InterestStatus::Accepted, "accepted")
     } else {
-        InterestStatus::Declined
+        (InterestStatus::Declined, "declined")
     };
-    let transaction = state.db.begin_write().await?;
-    step(
-        &*transaction,
-        &record,
-        &[InterestStatus::Pending],
+    let title = &record.opportunity.core.title;
+    let step = Move {
+        from: &[InterestStatus::Pending],
         to,
-        Some((&user.id, note)),
-    )
-    .await?;
-    record_step(
-        &*transaction,
-        caller,
-        key,
-        format!("PENDING → {}", to.as_str()),
-    )
-    .await?;
-    let answer = if accept { "accepted" } else { "declined" };
-    inbox::notify(
-        &*transaction,
-        std::slice::from_ref(&record.row.requester_id),
-        Notice {
-            kind: NotificationKind::InterestAnswered,
-            message: format!(
-                "Your interest in “{}” was {answer}",
-                record.opportunity.core.title
-            ),
-            subject: Some((SubjectType::Interest, key)),
-        },
-    )
-    .await?;
-    let updated = load(&*transaction, key)
-        .await?
-        .ok_or(Error::NotFound("interest"))?;
-    transaction.commit().await?;
-    Ok(updated)
+        answer: Some((&user.id, note)),
+        tell: &record.row.requester_id,
+        kind: NotificationKind::InterestAnswered,
+        message: format!("Your interest in “{title}” was {answer}"),
+    };
+    apply(state, caller, &record, step).await
 }
 
 /// The requester withdraws an open interest.
@@ -354,35 +355,16 @@ pub async fn withdraw(state: &AppState, caller: &Caller, key: &str) -> Result<In
             "only the requester may withdraw an interest",
         ));
     }
-    let transaction = state.db.begin_write().await?;
-    let from = record.row.status.clone();
-    step(
-        &*transaction,
-        &record,
-        &[InterestStatus::Pending, InterestStatus::Accepted],
-        InterestStatus::Withdrawn,
-        None,
-    )
-    .await?;
-    record_step(&*transaction, caller, key, format!("{from} → WITHDRAWN")).await?;
-    inbox::notify(
-        &*transaction,
-        std::slice::from_ref(&record.opportunity.core.author_id),
-        Notice {
-            kind: NotificationKind::InterestWithdrawn,
-            message: format!(
-                "An interest in “{}” was withdrawn",
-                record.opportunity.core.title
-            ),
-            subject: Some((SubjectType::Interest, key)),
-        },
-    )
-    .await?;
-    let updated = load(&*transaction, key)
-        .await?
-        .ok_or(Error::NotFound("interest"))?;
-    transaction.commit().await?;
-    Ok(updated)
+    let title = &record.opportunity.core.title;
+    let step = Move {
+        from: &[InterestStatus::Pending, InterestStatus::Accepted],
+        to: InterestStatus::Withdrawn,
+        answer: None,
+        tell: &record.opportunity.core.author_id,
+        kind: NotificationKind::InterestWithdrawn,
+        message: format!("An interest in “{title}” was withdrawn"),
+    };
+    apply(state, caller, &record, step).await
 }
 
 /// Which interests a list holds.
@@ -395,22 +377,6 @@ pub enum Among {
     Received,
     /// On one opportunity, for its author and the secretariat (`access::sees_interests_of`).
     Opportunity { id: String, author_id: String },
-}
-
-fn encode_cursor(key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("Interest:{key}"))
-}
-
-fn decode_cursor(encoded: &str) -> Result<String> {
-    let invalid = || Error::bad_input("after", "not a cursor of this list");
-    let bytes = URL_SAFE_NO_PAD
-        .decode(encoded.trim().as_bytes())
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("Interest:")
-        .filter(|key| !key.is_empty() && key.len() <= 64)
-        .map(str::to_owned)
-        .ok_or_else(invalid)
 }
 
 /// A page of interests, newest first; `None` when the caller may not see the list.
@@ -461,23 +427,21 @@ pub async fn list(
             .filter(interests::Column::Status.is_in(statuses.iter().map(|status| status.as_str())));
     }
     let total_count = query.clone().count(connection).await?;
-    let older_than = after.as_deref().map(decode_cursor).transpose()?;
-    if let Some(older_than) = &older_than {
-        query = query.filter(interests::Column::Id.lt(older_than.as_str()));
-    }
-    let mut rows = query
-        .order_by_desc(interests::Column::Id)
-        .limit(size + 1)
-        .all(connection)
-        .await?;
-    let has_next_page = rows.len() as u64 > size;
-    rows.truncate(size as usize);
-    let cursors = rows.iter().map(|row| encode_cursor(&row.id)).collect();
+    let page = newest_first_page(
+        connection,
+        query,
+        interests::Column::Id,
+        |row| row.id.as_str(),
+        CURSOR_LIST,
+        (size, after.as_deref()),
+        total_count,
+    )
+    .await?;
     Ok(Some(RowPage {
-        rows: with_opportunities(connection, rows).await?,
-        cursors,
-        has_next_page,
-        has_previous_page: older_than.is_some(),
+        rows: with_opportunities(connection, page.rows).await?,
+        cursors: page.cursors,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
         total_count,
     }))
 }
