@@ -212,6 +212,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     crate::service::search::replay(state, seq_before)
         .await
         .context("failed to index the demo data")?;
+    seed_matching(state, secretariat, &callers[3]).await?;
     println!(
         "demo data: {created} items added, {} already there",
         total - created
@@ -222,6 +223,64 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             "  {:<14} {email} / {password}",
             role.as_str().to_lowercase()
         );
+    }
+    Ok(())
+}
+
+/// Rough US-dollar rates for the region's currencies, for comparing orders of magnitude in the
+/// demo's recommendations (the secretariat maintains real ones).
+const DEMO_RATES: &[(&str, &str)] = &[
+    ("CNY", "0.14"),
+    ("BND", "0.74"),
+    ("KHR", "0.00025"),
+    ("IDR", "0.000062"),
+    ("LAK", "0.000046"),
+    ("MYR", "0.21"),
+    ("MMK", "0.00048"),
+    ("PHP", "0.017"),
+    ("SGD", "0.74"),
+    ("THB", "0.028"),
+    ("VND", "0.00004"),
+    ("EUR", "1.08"),
+];
+
+/// The demo's exchange rates, and an investor profile for the demo investor (kept when they
+/// have one), so that recommendations have something to rank by from the start.
+async fn seed_matching(
+    state: &AppState,
+    secretariat: &crate::auth::Caller,
+    investor: &crate::auth::Caller,
+) -> anyhow::Result<()> {
+    use crate::service::matching::{profile, rates};
+    let existing = rates::all(state.db.connection()).await?;
+    for (currency, rate) in DEMO_RATES {
+        if !existing.iter().any(|row| row.currency == *currency) {
+            rates::set(state, secretariat, currency, rate)
+                .await
+                .with_context(|| format!("failed to set the demo rate of {currency}"))?;
+        }
+    }
+    let investor_id = investor.user_id().context("the demo investor is a user")?;
+    if profile::of_user(state.db.connection(), investor_id)
+        .await?
+        .is_none()
+    {
+        let wanted = profile::ProfileInput {
+            countries: vec!["VN".into(), "TH".into(), "ID".into()],
+            sectors: vec!["05".into()],
+            ticket_min: Some("250000".into()),
+            ticket_max: Some("3000000".into()),
+            currency: Some("USD".into()),
+            stages: vec!["STARTUP".into(), "GROWTH".into()],
+            opportunity_types: vec![crate::service::content::OpportunityType::Investment],
+            thesis: Some(
+                "Digital payments, cross-border e-commerce and logistics platforms serving \
+                 small merchants in the Mekong region."
+                    .into(),
+            ),
+        }
+        .validate(&state.reference)?;
+        profile::set(state, investor, wanted).await?;
     }
     Ok(())
 }
