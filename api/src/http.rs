@@ -1,4 +1,4 @@
-//! HTTP routes: the GraphQL endpoint, GraphiQL, health, readiness and metrics.
+//! HTTP routes: the GraphQL endpoint, GraphiQL, health, readiness, metrics and Atom feeds.
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +47,8 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/feeds/all.atom", get(feed_of_everything))
+        .route("/feeds/{group}/{file}", get(feed))
         .with_state(http_state)
         // The GraphQL handler reads the body as `Bytes`, which obeys this limit.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -548,6 +550,46 @@ async fn readyz(State(http): State<HttpState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "search index catching up").into_response();
     }
     (StatusCode::OK, "ready").into_response()
+}
+
+async fn feed_of_everything(State(http): State<HttpState>) -> Response {
+    atom(&http.app, &crate::feeds::Scope::All).await
+}
+
+async fn feed(
+    State(http): State<HttpState>,
+    axum::extract::Path((group, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    match crate::feeds::Scope::parse(&http.app, &group, &file) {
+        Some(scope) => atom(&http.app, &scope).await,
+        None => (StatusCode::NOT_FOUND, "no such feed").into_response(),
+    }
+}
+
+/// A feed, cached by shared caches as public answers are.
+async fn atom(state: &AppState, scope: &crate::feeds::Scope) -> Response {
+    match crate::feeds::render(state, scope).await {
+        Ok(xml) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/atom+xml; charset=utf-8".to_owned(),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    format!("public, max-age={PUBLIC_CACHE_MAX_AGE_SECS}"),
+                ),
+            ],
+            xml,
+        )
+            .into_response(),
+        Err(error) => {
+            if let Error::Internal(cause) = &error {
+                tracing::error!(error = ?cause, "a feed failed");
+            }
+            (StatusCode::SERVICE_UNAVAILABLE, "the feed is unavailable").into_response()
+        }
+    }
 }
 
 async fn metrics(State(http): State<HttpState>) -> Response {

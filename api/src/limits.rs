@@ -261,6 +261,8 @@ pub const MAX_RELATED: i32 = 50;
 pub const INTEREST_MESSAGE_MAX_CHARS: usize = 2_000;
 /// An investor's thesis: a few paragraphs.
 pub const THESIS_MAX_CHARS: usize = 4_000;
+/// Entries in an Atom feed: the newest.
+pub const FEED_ENTRIES: usize = 50;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ mod change_log;
 mod clients;
 mod content_kinds;
 mod database_outage;
+mod feeds;
 mod graphiql;
 mod hardening;
 mod http;
