@@ -121,6 +121,7 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         throttle: Arc::new(Default::default()),
         hashing: Arc::new(HashingPool::for_this_machine()),
         trusted_proxies: Arc::new(Default::default()),
+        live: Default::default(),
     })
 }
 

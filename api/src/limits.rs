@@ -263,6 +263,8 @@ pub const INTEREST_MESSAGE_MAX_CHARS: usize = 2_000;
 pub const THESIS_MAX_CHARS: usize = 4_000;
 /// Entries in an Atom feed: the newest.
 pub const FEED_ENTRIES: usize = 50;
+/// Happenings a subscriber may fall behind by before it is dropped (see `service::live`).
+pub const LIVE_BACKLOG: usize = 1_024;
 
 #[cfg(test)]
 mod tests {

@@ -22,4 +22,6 @@ pub struct AppState {
     pub hashing: Arc<HashingPool>,
     /// Who may name the client in `X-Forwarded-For`.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Publications and notifications as they happen, for subscriptions.
+    pub live: crate::service::live::Live,
 }

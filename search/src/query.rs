@@ -69,6 +69,8 @@ pub struct Request {
 /// The filters of content lists that `search` does not offer. Empty means no constraint.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilters {
+    /// Only these items (a subscription asks whether one new item matches its filter).
+    pub ids: Vec<String>,
     pub languages: Vec<String>,
     pub visibility: Option<String>,
     /// Lowercase, as stored.
@@ -625,6 +627,7 @@ impl SearchIndex {
             (fields.countries, &request.countries),
             (fields.sector_scope, &request.sectors),
             (fields.opportunity_type, &request.opportunity_types),
+            (fields.id, &list.ids),
             (fields.language, &list.languages),
             (fields.visibility, &single(&list.visibility)),
             (fields.tags, &list.tags),

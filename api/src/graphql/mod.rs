@@ -10,14 +10,15 @@ pub mod panic;
 pub mod persisted;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, ServerError};
+use async_graphql::{SDLExportOptions, Schema, ServerError};
 
 use crate::error::Code;
 use crate::state::AppState;
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 pub use crate::limits::{
     MAX_BATCH_OPERATIONS, MAX_COMPLEXITY, MAX_DEPTH, MAX_DIRECTIVES_PER_FIELD, MAX_RECURSIVE_DEPTH,
@@ -30,11 +31,12 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
     requested.clamp(1, crate::limits::MAX_PAGE_SIZE) as usize
 }
 
-fn builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+fn builder()
+-> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
     Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
     .limit_complexity(MAX_COMPLEXITY)
     // Depth and recursion are measured by the guard, which lets introspection's `ofType` chain

@@ -9,7 +9,7 @@ use entities::{notifications, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    QueryOrder, QuerySelect,
 };
 
 use super::content::types::stored_enum;
@@ -58,14 +58,15 @@ pub struct Notice<'a> {
     pub subject: Option<(SubjectType, &'a str)>,
 }
 
-/// Adds `notice` to the inbox of each of `user_ids`, in the caller's transaction.
+/// Adds `notice` to the inbox of each of `user_ids`, in the caller's transaction; answers
+/// them, for the caller to announce (`Live::notified`) once the transaction commits.
 pub async fn notify(
     connection: &impl ConnectionTrait,
     user_ids: &[String],
     notice: Notice<'_>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     if user_ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let created_at = now();
     let rows = user_ids.iter().map(|user_id| notifications::ActiveModel {
@@ -81,7 +82,7 @@ pub async fn notify(
     notifications::Entity::insert_many(rows)
         .exec_without_returning(connection)
         .await?;
-    Ok(())
+    Ok(user_ids.to_vec())
 }
 
 /// Notifies every user of an organisation (a membership decision concerns them all).
@@ -89,7 +90,7 @@ pub async fn notify_organisation(
     connection: &impl ConnectionTrait,
     organisation_id: &str,
     notice: Notice<'_>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let user_ids: Vec<String> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -174,5 +175,33 @@ pub async fn get(
     Ok(notifications::Entity::find_by_id(key.to_owned())
         .filter(notifications::Column::UserId.eq(user_id))
         .one(state.db.connection())
+        .await?)
+}
+
+/// The key of `user_id`'s newest notification, if any: where a live inbox starts.
+pub async fn newest_key(state: &AppState, user_id: &str) -> Result<Option<String>> {
+    Ok(notifications::Entity::find()
+        .filter(notifications::Column::UserId.eq(user_id))
+        .order_by_desc(notifications::Column::Id)
+        .one(state.db.connection())
+        .await?
+        .map(|row| row.id))
+}
+
+/// `user_id`'s notifications newer than the key `after` (all when `None`), oldest first, at
+/// most a page.
+pub async fn newer_than(
+    state: &AppState,
+    user_id: &str,
+    after: Option<&str>,
+) -> Result<Vec<notifications::Model>> {
+    let mut query = notifications::Entity::find().filter(notifications::Column::UserId.eq(user_id));
+    if let Some(after) = after {
+        query = query.filter(notifications::Column::Id.gt(after));
+    }
+    Ok(query
+        .order_by_asc(notifications::Column::Id)
+        .limit(crate::limits::MAX_PAGE_SIZE as u64)
+        .all(state.db.connection())
         .await?)
 }

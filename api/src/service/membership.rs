@@ -391,8 +391,9 @@ async fn step(
         detail,
     )
     .await?;
+    let mut notified = Vec::new();
     if let Some(message) = decision_message(&organisation.name, &step, caller) {
-        super::inbox::notify_organisation(
+        notified = super::inbox::notify_organisation(
             &*transaction,
             id,
             super::inbox::Notice {
@@ -408,6 +409,7 @@ async fn step(
         .await?
         .ok_or(Error::NotFound("organisation"))?;
     transaction.commit().await?;
+    state.live.notified(&notified);
     Ok(updated)
 }
 

@@ -107,6 +107,7 @@ where
 pub mod audit;
 pub mod content;
 pub mod inbox;
+pub mod live;
 pub mod matching;
 pub mod membership;
 pub mod search;

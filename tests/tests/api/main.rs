@@ -26,6 +26,7 @@ mod relay;
 mod schema;
 mod search;
 mod search_quality;
+mod subscriptions;
 mod throttling;
 mod totals;
 mod visibility;

@@ -18,7 +18,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::harness::{TestApp, spawn_app, spawn_app_with};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long a test waits for the server's next message before it fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -64,7 +64,7 @@ fn refusal_status(attempt: Result<Socket, tungstenite::Error>) -> u16 {
     }
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::text(message.to_string()))
         .await
@@ -72,7 +72,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next JSON message from the server.
-async fn next_json(socket: &mut Socket) -> Value {
+pub(crate) async fn next_json(socket: &mut Socket) -> Value {
     loop {
         let next = tokio::time::timeout(PATIENCE, socket.next())
             .await
@@ -104,7 +104,7 @@ async fn close_code(socket: &mut Socket) -> Option<u16> {
 }
 
 /// A connection past `connection_init` with `payload`.
-async fn initialised(app: &TestApp, payload: Value) -> Socket {
+pub(crate) async fn initialised(app: &TestApp, payload: Value) -> Socket {
     let mut socket = connect(app).await;
     send(
         &mut socket,
@@ -192,7 +192,7 @@ async fn a_subscription_reaches_the_schema_and_its_errors_are_masked() {
     let app = spawn_app().await;
     let mut socket = initialised(&app, json!({})).await;
 
-    // The schema has no subscriptions yet: the schema itself answers, not the door.
+    // A field the schema does not have: the schema itself answers, not the door.
     let from_schema = first_error_of(
         &mut socket,
         "1",

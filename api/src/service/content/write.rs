@@ -95,7 +95,10 @@ pub async fn create_with_seed_key(
     }
     let record = reload(&*transaction, &id).await?;
     transaction.commit().await?;
-    crate::service::search::sync(state, &[id], seq).await;
+    crate::service::search::sync(state, std::slice::from_ref(&id), seq).await;
+    if publish {
+        state.live.published(&id);
+    }
     Ok(record)
 }
 
@@ -340,6 +343,7 @@ pub async fn transition(
     .await?;
     let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
     audit_transition(&*transaction, caller, id, from, to).await?;
+    let mut notified = Vec::new();
     if matches!(action, Action::Approve | Action::Reject) {
         let message = match &reason {
             Some(reason) if action == Action::Reject => {
@@ -347,7 +351,7 @@ pub async fn transition(
             }
             _ => format!("“{}” was approved and published", existing.core.title),
         };
-        crate::service::inbox::notify(
+        notified = crate::service::inbox::notify(
             &*transaction,
             std::slice::from_ref(&existing.core.author_id),
             crate::service::inbox::Notice {
@@ -361,6 +365,10 @@ pub async fn transition(
     let record = reload(&*transaction, id).await?;
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;
+    state.live.notified(&notified);
+    if to == Status::Published {
+        state.live.published(id);
+    }
     Ok(record)
 }
 

@@ -208,7 +208,7 @@ pub async fn express(
         "expressed interest".to_owned(),
     )
     .await?;
-    inbox::notify(
+    let notified = inbox::notify(
         &*transaction,
         std::slice::from_ref(&opportunity.core.author_id),
         Notice {
@@ -219,6 +219,7 @@ pub async fn express(
     )
     .await?;
     transaction.commit().await?;
+    state.live.notified(&notified);
     Ok(InterestRecord { row, opportunity })
 }
 
@@ -301,11 +302,12 @@ async fn apply(
         message: step.message,
         subject: Some((SubjectType::Interest, key)),
     };
-    inbox::notify(&*transaction, &[step.tell.to_owned()], notice).await?;
+    let notified = inbox::notify(&*transaction, &[step.tell.to_owned()], notice).await?;
     let updated = load(&*transaction, key)
         .await?
         .ok_or(Error::NotFound("interest"))?;
     transaction.commit().await?;
+    state.live.notified(&notified);
     Ok(updated)
 }
 

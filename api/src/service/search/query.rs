@@ -84,7 +84,7 @@ fn days(date: Date) -> i64 {
 
 impl SearchFilter {
     /// The engine's request for this filter (visibility is added by the service).
-    fn into_request(self, reference: &Reference) -> Result<search::Request> {
+    pub(crate) fn into_request(self, reference: &Reference) -> Result<search::Request> {
         domain::optional_list_len("filter.kinds", &self.kinds)?;
         domain::optional_list_len("filter.opportunityTypes", &self.opportunity_types)?;
         let amount_min = self
