@@ -122,6 +122,8 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         hashing: Arc::new(HashingPool::for_this_machine()),
         trusted_proxies: Arc::new(Default::default()),
         live: Default::default(),
+        max_saved_searches: crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
+        alerts: crate::service::alerts::AlertQueue::idle(),
     })
 }
 
@@ -147,8 +149,12 @@ impl Application {
     pub async fn build(storage: &StorageConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
         let state = AppState {
             trusted_proxies: Arc::new(TrustedProxies::new(serve.trusted_proxies.clone())),
+            max_saved_searches: serve.max_saved_searches,
             ..state(storage, serve.jwt_secret.as_deref()).await?
         };
+        let (alerts, alert_worker) = crate::service::alerts::AlertQueue::start(&state);
+        let state = AppState { alerts, ..state };
+        tokio::spawn(alert_worker);
         let schema = crate::graphql::build(state.clone());
         let router = crate::http::router(state.clone(), schema, serve);
         tokio::spawn(crate::service::search::run(state.clone()));

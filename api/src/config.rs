@@ -91,6 +91,14 @@ pub struct ServeConfig {
         global = true
     )]
     pub trusted_proxies: Vec<crate::auth::throttle::IpRange>,
+    /// Saved searches each user may keep.
+    #[arg(
+        long,
+        env = "HARBOR_MAX_SAVED_SEARCHES",
+        default_value_t = crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
+        global = true
+    )]
+    pub max_saved_searches: usize,
 }
 
 impl Default for ServeConfig {
@@ -102,6 +110,7 @@ impl Default for ServeConfig {
             request_timeout_secs: crate::limits::DEFAULT_REQUEST_TIMEOUT_SECS,
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            max_saved_searches: crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
         }
     }
 }

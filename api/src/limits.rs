@@ -261,6 +261,12 @@ pub const MAX_RELATED: i32 = 50;
 pub const INTEREST_MESSAGE_MAX_CHARS: usize = 2_000;
 /// An investor's thesis: a few paragraphs.
 pub const THESIS_MAX_CHARS: usize = 4_000;
+/// A saved search's name.
+pub const SAVED_SEARCH_NAME_MAX_CHARS: usize = 100;
+/// Saved searches per user unless the server is configured otherwise (`--max-saved-searches`).
+pub const DEFAULT_MAX_SAVED_SEARCHES: usize = 20;
+/// Publications waiting for saved-search matching before a publisher waits for the queue.
+pub const ALERT_QUEUE: usize = 10_000;
 /// Entries in an Atom feed: the newest.
 pub const FEED_ENTRIES: usize = 50;
 /// Happenings a subscriber may fall behind by before it is dropped (see `service::live`).

@@ -25,6 +25,9 @@ pub struct Metrics {
     /// Lists' totals counted by the search index and by the database.
     totals_from_index: AtomicU64,
     totals_from_database: AtomicU64,
+    /// Publications matched against every saved search, and the alerts they raised.
+    alert_publications: AtomicU64,
+    alerts_raised: AtomicU64,
 }
 
 impl Metrics {
@@ -52,6 +55,12 @@ impl Metrics {
     }
 
     /// A list's total was counted, by the index or by the database.
+    /// One publication matched against the saved searches, alerting `owners` of them.
+    pub fn record_alert_matching(&self, owners: u64) {
+        self.alert_publications.fetch_add(1, Ordering::Relaxed);
+        self.alerts_raised.fetch_add(owners, Ordering::Relaxed);
+    }
+
     pub fn record_list_total(&self, from_index: bool) {
         let counter = if from_index {
             &self.totals_from_index
@@ -142,6 +151,26 @@ impl Metrics {
                 counter.load(Ordering::Relaxed)
             );
         }
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_alert_publications_total Publications matched against every saved search."
+        );
+        let _ = writeln!(text, "# TYPE infoharbor_alert_publications_total counter");
+        let _ = writeln!(
+            text,
+            "infoharbor_alert_publications_total {}",
+            self.alert_publications.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_alerts_total Saved-search alerts raised (one per owner and publication)."
+        );
+        let _ = writeln!(text, "# TYPE infoharbor_alerts_total counter");
+        let _ = writeln!(
+            text,
+            "infoharbor_alerts_total {}",
+            self.alerts_raised.load(Ordering::Relaxed)
+        );
         text
     }
 }

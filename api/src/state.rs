@@ -24,4 +24,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Publications and notifications as they happen, for subscriptions.
     pub live: crate::service::live::Live,
+    /// Publications waiting to be matched against the saved searches.
+    pub alerts: crate::service::alerts::AlertQueue,
+    /// Saved searches per user (`--max-saved-searches`).
+    pub max_saved_searches: usize,
 }

@@ -26,5 +26,6 @@ pub mod refresh_tokens;
 pub mod region_countries;
 pub mod regions;
 pub mod research_details;
+pub mod saved_searches;
 pub mod sectors;
 pub mod users;

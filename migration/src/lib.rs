@@ -7,6 +7,7 @@ mod m20261126_000002_create_identity_tables;
 mod m20261126_000003_create_content_tables;
 mod m20261126_000004_add_membership_and_audit;
 mod m20261129_000005_create_matching_tables;
+mod m20261129_000006_create_saved_searches;
 mod reference_csv;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_content_tables::Migration),
             Box::new(m20261126_000004_add_membership_and_audit::Migration),
             Box::new(m20261129_000005_create_matching_tables::Migration),
+            Box::new(m20261129_000006_create_saved_searches::Migration),
         ]
     }
 }

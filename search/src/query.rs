@@ -779,6 +779,24 @@ impl SearchIndex {
         Ok(ids.into_iter().flatten().collect())
     }
 
+    /// How many items `request` finds (its text, filters and visibility; no sort, page,
+    /// facets or snippets): what a saved search asks of one new item, restricted to it by
+    /// `request.list.ids`.
+    pub fn count(&self, request: &Request) -> Result<usize> {
+        crate::budget::check(&request.text, &self.glossary).map_err(Error::OverBudget)?;
+        let (text_query, exclusions) = self.text_query(&request.text, request)?;
+        let mut clauses = self.filters(request);
+        if let Some(text_query) = text_query {
+            clauses.push((Occur::Must, text_query));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, boxed(AllQuery)));
+        }
+        clauses.extend(exclusions.into_iter().map(|query| (Occur::MustNot, query)));
+        let searcher = self.reader.searcher();
+        Ok(BooleanQuery::new(clauses).count(&searcher)?)
+    }
+
     /// Runs `request`; when nothing matches, offers a corrected query (see `suggest`).
     pub fn search(&self, request: &Request) -> Result<Results> {
         let mut results = self.search_without_correction(request)?;

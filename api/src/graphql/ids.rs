@@ -16,6 +16,7 @@ pub enum NodeType {
     Organisation,
     Interest,
     Notification,
+    SavedSearch,
 }
 
 impl NodeType {
@@ -29,6 +30,7 @@ impl NodeType {
             NodeType::Organisation => "Organisation",
             NodeType::Interest => "Interest",
             NodeType::Notification => "Notification",
+            NodeType::SavedSearch => "SavedSearch",
         }
     }
 
@@ -42,6 +44,7 @@ impl NodeType {
             NodeType::Organisation,
             NodeType::Interest,
             NodeType::Notification,
+            NodeType::SavedSearch,
         ]
         .into_iter()
         .find(|node_type| node_type.prefix() == prefix)

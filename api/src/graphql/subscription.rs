@@ -67,6 +67,56 @@ impl Subscription {
         Ok(until_error(deliveries))
     }
 
+    /// Each newly published item that matches one of the caller's saved searches (as the
+    /// caller may see it then).
+    async fn saved_search_matches(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Content>>> {
+        let state = state(context)?.clone();
+        let subscriber = caller(context)?.clone();
+        let user_id = subscriber.require_user()?.id.clone();
+        let receiver = state.live.subscribe();
+        let deliveries = stream::unfold(
+            (receiver, state, subscriber, user_id),
+            |(mut receiver, state, subscriber, user_id)| async move {
+                loop {
+                    let id = match receiver.recv().await {
+                        Ok(Happening::Matched { user_id: to, id }) if to == user_id => id,
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(_)) => {
+                            let error = fell_behind();
+                            return Some((Err(error), (receiver, state, subscriber, user_id)));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    };
+                    let found = match as_they_are_now(&state, &subscriber).await {
+                        Ok(Some(now)) => {
+                            crate::service::content::get(state.db.connection(), &now, &id)
+                                .await
+                                .map(|record| record.map(Content::from_record))
+                        }
+                        Ok(None) => return None,
+                        Err(error) => Err(error),
+                    };
+                    match found {
+                        Ok(Some(content)) => {
+                            return Some((Ok(content), (receiver, state, subscriber, user_id)));
+                        }
+                        Ok(None) => continue,
+                        Err(error) => {
+                            return Some((
+                                Err(error.into()),
+                                (receiver, state, subscriber, user_id),
+                            ));
+                        }
+                    }
+                }
+            },
+        );
+        Ok(until_error(deliveries))
+    }
+
     /// Each notification as it reaches the caller's inbox.
     async fn notification_added(
         &self,

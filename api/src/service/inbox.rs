@@ -27,6 +27,7 @@ stored_enum!(
         InterestWithdrawn => "INTEREST_WITHDRAWN",
         ContentReviewed => "CONTENT_REVIEWED",
         MembershipDecided => "MEMBERSHIP_DECIDED",
+        SavedSearchMatched => "SAVED_SEARCH_MATCHED",
     }
 );
 

@@ -18,6 +18,8 @@ pub enum Happening {
     Published { id: String },
     /// A notification was added to this user's inbox.
     Notified { user_id: String },
+    /// A newly published item matched one of this user's saved searches.
+    Matched { user_id: String, id: String },
 }
 
 #[derive(Clone)]
@@ -41,6 +43,13 @@ impl Live {
                 user_id: user_id.clone(),
             });
         }
+    }
+
+    pub fn matched(&self, user_id: &str, id: &str) {
+        let _ = self.0.send(Happening::Matched {
+            user_id: user_id.to_owned(),
+            id: id.to_owned(),
+        });
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Happening> {

@@ -104,6 +104,7 @@ where
     })
 }
 
+pub mod alerts;
 pub mod audit;
 pub mod content;
 pub mod inbox;

@@ -156,7 +156,6 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
-    /// Posts a GraphQL request and returns the whole JSON answer (`data` and `errors`).
     /// The value of the `/metrics` line that starts with `series` (a name and its labels).
     pub async fn metric(&self, series: &str) -> u64 {
         let text = self
@@ -173,6 +172,20 @@ impl TestApp {
             .unwrap_or_else(|| panic!("{series} is not exported"))
             .parse()
             .expect("a counter")
+    }
+
+    /// Posts a GraphQL request and returns the whole JSON answer (`data` and `errors`).
+    /// Waits until the counter `series` of `/metrics` reaches `at_least`: how a test knows
+    /// that background work the server reports there (saved-search matching) is done.
+    /// Fails after ten seconds.
+    pub async fn metric_reaches(&self, series: &str, at_least: u64) {
+        let reached = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while self.metric(series).await < at_least {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(reached.is_ok(), "{series} never reached {at_least}");
     }
 
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {

@@ -5,6 +5,7 @@ mod fixtures;
 mod fuzz;
 mod harness;
 
+mod alerts;
 mod caching;
 mod change_log;
 mod clients;

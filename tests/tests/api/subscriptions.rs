@@ -54,8 +54,19 @@ async fn until_listening(
     secretariat: &TestUser,
     country: &str,
 ) {
+    until_listening_for(app, socket, (author, secretariat), country, "").await;
+}
+
+/// `until_listening` with sentinels whose titles say `words` too.
+async fn until_listening_for(
+    app: &TestApp,
+    socket: &mut Socket,
+    (author, secretariat): (&TestUser, &TestUser),
+    country: &str,
+    words: &str,
+) {
     for attempt in 0..ATTEMPTS {
-        let title = format!("{SENTINEL} {attempt} in {country}");
+        let title = format!("{SENTINEL} {attempt} in {country} {words}");
         published_opportunity(
             app,
             author,
@@ -73,11 +84,16 @@ async fn until_listening(
 
 /// The title of the next publication delivered that is not a late sentinel.
 async fn next_title(socket: &mut Socket) -> String {
+    next_title_of(socket, "contentPublished").await
+}
+
+/// The title of the next item `field` delivers that is not a late sentinel.
+async fn next_title_of(socket: &mut Socket, field: &str) -> String {
     loop {
         let message = next_json(socket).await;
         assert_eq!(message["type"], "next", "{message:#}");
         assert!(message["payload"]["errors"].is_null(), "{message:#}");
-        let title = message["payload"]["data"]["contentPublished"]["title"]
+        let title = message["payload"]["data"][field]["title"]
             .as_str()
             .expect("a title")
             .to_owned();
@@ -300,5 +316,60 @@ async fn the_inbox_arrives_live_and_only_to_its_owner() {
     assert_eq!(
         refused["payload"]["errors"][0]["extensions"]["code"],
         "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn saved_search_matches_arrive_live_and_only_what_the_owner_may_see() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let outsider = app.user(Role::Investor, UserSpec::default()).await;
+    app.ok(
+        Some(&outsider.token),
+        "mutation { saveSearch(name: \"Payments\", query: \"payments\") { id } }",
+        json!({}),
+    )
+    .await;
+    let mut socket = initialised(&app, bearer(&outsider)).await;
+    subscribe(
+        &mut socket,
+        "s",
+        "subscription { savedSearchMatches { id title } }",
+        json!({}),
+    )
+    .await;
+    until_listening_for(&app, &mut socket, (&author, &secretariat), "VN", "payments").await;
+
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Members payments stake",
+        "VN",
+        "MEMBERS",
+    )
+    .await;
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Harbour cranes tender",
+        "VN",
+        "PUBLIC",
+    )
+    .await;
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Public payments kiosk",
+        "VN",
+        "PUBLIC",
+    )
+    .await;
+    assert_eq!(
+        next_title_of(&mut socket, "savedSearchMatches").await,
+        "Public payments kiosk"
     );
 }

@@ -1,5 +1,6 @@
 //! The root mutation, merged from one part per domain.
 
+mod alerts;
 mod auth;
 mod content;
 mod matching;
@@ -7,6 +8,7 @@ mod membership;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(
+    alerts::AlertsMutation,
     auth::AuthMutation,
     content::ContentMutation,
     matching::MatchingMutation,

@@ -103,6 +103,9 @@ async fn resolve_nodes(
             NodeType::Notification => inbox::get(state, caller, &key)
                 .await?
                 .map(|row| Node::Notification(Notification(row))),
+            NodeType::SavedSearch => crate::service::alerts::get(state, caller, &key)
+                .await?
+                .map(|row| Node::SavedSearch(crate::graphql::types::alerts::SavedSearch(row))),
         };
         nodes.push(node);
     }

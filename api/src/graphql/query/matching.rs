@@ -90,6 +90,18 @@ impl MatchingQuery {
         interest_list(context, Among::Received, statuses, first, after).await
     }
 
+    /// The caller's saved searches, oldest first.
+    async fn saved_searches(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::types::alerts::SavedSearch>> {
+        let saved = crate::service::alerts::mine(state(context)?, caller(context)?).await?;
+        Ok(saved
+            .into_iter()
+            .map(crate::graphql::types::alerts::SavedSearch)
+            .collect())
+    }
+
     /// The rates amounts are compared at: US dollars per unit of each currency.
     async fn exchange_rates(
         &self,

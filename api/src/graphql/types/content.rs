@@ -358,6 +358,7 @@ pub enum Node {
     Organisation(super::organisation::Organisation),
     Interest(super::matching::Interest),
     Notification(super::matching::Notification),
+    SavedSearch(super::alerts::SavedSearch),
 }
 
 impl Node {

@@ -1,5 +1,6 @@
 //! The schema's output types.
 
+pub mod alerts;
 pub mod connection;
 pub mod content;
 pub mod matching;

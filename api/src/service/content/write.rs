@@ -98,6 +98,7 @@ pub async fn create_with_seed_key(
     crate::service::search::sync(state, std::slice::from_ref(&id), seq).await;
     if publish {
         state.live.published(&id);
+        crate::service::alerts::queue_matching(state, &id).await;
     }
     Ok(record)
 }
@@ -368,6 +369,7 @@ pub async fn transition(
     state.live.notified(&notified);
     if to == Status::Published {
         state.live.published(id);
+        crate::service::alerts::queue_matching(state, id).await;
     }
     Ok(record)
 }
