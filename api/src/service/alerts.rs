@@ -268,8 +268,17 @@ impl AlertQueue {
         let state = state.clone();
         let worker = async move {
             while let Some(id) = receiver.recv().await {
+                let started = std::time::Instant::now();
                 match match_publication(&state, &id).await {
-                    Ok(matched) => state.metrics.record_alert_matching(matched.len() as u64),
+                    Ok(matched) => {
+                        state.metrics.record_alert_matching(matched.len() as u64);
+                        tracing::info!(
+                            content = %id,
+                            alerted = matched.len(),
+                            elapsed_ms = started.elapsed().as_secs_f64() * 1_000.0,
+                            "matched a publication against the saved searches"
+                        );
+                    }
                     Err(error) => {
                         tracing::error!(error = ?error, content = %id, "saved-search alerts failed");
                     }
@@ -304,6 +313,7 @@ pub async fn match_publication(state: &AppState, id: &str) -> Result<Matched> {
         return Ok(Matched::new());
     };
     let mut matched = Matched::new();
+    let mut answers: HashMap<Question, bool> = HashMap::new();
     let mut after: Option<String> = None;
     loop {
         let mut query = saved_searches::Entity::find().order_by_asc(saved_searches::Column::Id);
@@ -314,32 +324,48 @@ pub async fn match_publication(state: &AppState, id: &str) -> Result<Matched> {
         let Some(last) = batch.last() else { break };
         after = Some(last.id.clone());
         let audiences = audiences_of(state, &batch).await?;
-        let mut requests = Vec::with_capacity(batch.len());
+        // Many searches ask the same thing: each distinct question is put to the index once.
+        let mut owners_by_question: Vec<(String, String, Question)> = Vec::new();
+        let mut unasked: HashMap<Question, search::Request> = HashMap::new();
         for search in &batch {
             let Some(audience) = audiences.get(&search.user_id) else {
                 continue;
             };
-            let Ok(mut request) =
-                request_of(state, search.query.as_deref(), &StoredFilter::of(search))
-            else {
-                continue;
+            let question = Question {
+                query: search.query.clone().unwrap_or_default(),
+                filter: search.filter.clone(),
+                include_members: audience.sees_members_content(),
+                is_author: search.user_id == item.author_id,
             };
-            request.list.ids = vec![id.to_owned()];
-            access::search_scope(audience, &mut request);
-            requests.push((search.user_id.clone(), search.name.clone(), request));
+            if !answers.contains_key(&question) && !unasked.contains_key(&question) {
+                let Ok(mut request) =
+                    request_of(state, search.query.as_deref(), &StoredFilter::of(search))
+                else {
+                    continue;
+                };
+                request.list.ids = vec![id.to_owned()];
+                access::search_scope(audience, &mut request);
+                unasked.insert(question.clone(), request);
+            }
+            owners_by_question.push((search.user_id.clone(), search.name.clone(), question));
         }
         let service = state.search.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            requests
+        let answered = tokio::task::spawn_blocking(move || {
+            unasked
                 .into_iter()
-                .filter(|(_, _, request)| service.index.count(request).unwrap_or(0) > 0)
-                .map(|(owner, name, _)| (owner, name))
+                .map(|(question, request)| {
+                    let found = service.index.count(&request).unwrap_or(0) > 0;
+                    (question, found)
+                })
                 .collect::<Vec<_>>()
         })
         .await
         .map_err(|error| Error::Internal(error.into()))?;
-        for (owner, name) in found {
-            matched.entry(owner).or_default().push(name);
+        answers.extend(answered);
+        for (owner, name, question) in owners_by_question {
+            if answers.get(&question).copied().unwrap_or(false) {
+                matched.entry(owner).or_default().push(name);
+            }
         }
         if (batch.len() as u64) < MATCH_BATCH {
             break;
@@ -378,6 +404,17 @@ pub async fn match_publication(state: &AppState, id: &str) -> Result<Matched> {
         state.live.matched(owner, id);
     }
     Ok(matched)
+}
+
+/// What a saved search asks of one item: its query and filter, and what of the visibility
+/// rule bears on it (member content, and the owner's own items). Searches asking the same are
+/// answered together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Question {
+    query: String,
+    filter: String,
+    include_members: bool,
+    is_author: bool,
 }
 
 /// What each owner of `searches` may see now: their role and membership read afresh.
