@@ -49,6 +49,7 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
         .route("/metrics", get(metrics))
         .route("/feeds/all.atom", get(feed_of_everything))
         .route("/feeds/{group}/{file}", get(feed))
+        .route("/events/{id}/{file}", get(event_file))
         .with_state(http_state)
         // The GraphQL handler reads the body as `Bytes`, which obeys this limit.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -589,6 +590,68 @@ async fn atom(state: &AppState, scope: &crate::feeds::Scope) -> Response {
             }
             (StatusCode::SERVICE_UNAVAILABLE, "the feed is unavailable").into_response()
         }
+    }
+}
+
+/// An event's files: `calendar.ics` for anyone who may see the event, `attendees.csv` for its
+/// organiser and the secretariat (a bearer token, as for `POST /graphql`).
+async fn event_file(
+    State(http): State<HttpState>,
+    headers: HeaderMap,
+    axum::extract::Path((id, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "no such event").into_response();
+    let caller = match caller_from(&http.app, &headers).await {
+        Ok(caller) => caller,
+        Err(_) => return (StatusCode::UNAUTHORIZED, "invalid token").into_response(),
+    };
+    let Ok((crate::service::content::Kind::Event, key)) =
+        crate::graphql::ids::decode_content("id", &id)
+    else {
+        return not_found();
+    };
+    let record = match crate::service::content::get(http.app.db.connection(), &caller, &key).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return not_found(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response(),
+    };
+    let crate::service::content::Details::Event(details) = &record.details else {
+        return not_found();
+    };
+    let private = [(header::CACHE_CONTROL, "private, no-store")];
+    match file.as_str() {
+        "calendar.ics" => (
+            [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+            private,
+            crate::calendar::event_ics(&record, details),
+        )
+            .into_response(),
+        "attendees.csv" => {
+            match crate::service::events::attendees(&http.app, &caller, &record).await {
+                Ok(Some(attendees)) => (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"attendees-{key}.csv\""),
+                        ),
+                    ],
+                    private,
+                    crate::service::events::attendees_csv(&attendees),
+                )
+                    .into_response(),
+                Ok(None) if caller.user.is_none() => {
+                    (StatusCode::UNAUTHORIZED, "sign in as the organiser").into_response()
+                }
+                Ok(None) => (
+                    StatusCode::FORBIDDEN,
+                    "only the organiser and the secretariat",
+                )
+                    .into_response(),
+                Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response(),
+            }
+        }
+        _ => not_found(),
     }
 }
 

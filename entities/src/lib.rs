@@ -15,6 +15,7 @@ pub mod correspondent_regions;
 pub mod correspondent_sectors;
 pub mod countries;
 pub mod event_details;
+pub mod event_registrations;
 pub mod exchange_rates;
 pub mod interests;
 pub mod investor_profiles;

@@ -8,6 +8,7 @@ mod m20261126_000003_create_content_tables;
 mod m20261126_000004_add_membership_and_audit;
 mod m20261129_000005_create_matching_tables;
 mod m20261129_000006_create_saved_searches;
+mod m20261129_000007_create_event_registrations;
 mod reference_csv;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_add_membership_and_audit::Migration),
             Box::new(m20261129_000005_create_matching_tables::Migration),
             Box::new(m20261129_000006_create_saved_searches::Migration),
+            Box::new(m20261129_000007_create_event_registrations::Migration),
         ]
     }
 }

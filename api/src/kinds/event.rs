@@ -10,15 +10,17 @@ use sea_orm::Select;
 use super::{ContentKind, any_of, details_storage, within};
 use crate::domain;
 use crate::error::{Error, Result};
-use crate::graphql::context::state;
+use crate::graphql::context::{caller, state};
 use crate::graphql::scalars::DateTime;
 use crate::graphql::types::content::content_object;
+use crate::graphql::types::events::{AttendeeConnection, EventRegistration};
 use crate::graphql::types::reference::Country;
 use crate::limits::PLACE_MAX_CHARS;
 use crate::reference::Reference;
 use crate::service::content::{
     ContentDraft, ContentInput, DetailsDraft, EventType, ListFilter, Purpose,
 };
+use crate::service::events::{self, RegistrationStatus};
 
 details_storage!(Events, event_details);
 
@@ -175,6 +177,39 @@ content_object!(
         }
         async fn capacity(&self) -> Option<i32> {
             self.1.capacity
+        }
+        /// Seats taken.
+        async fn registered_count(&self, context: &Context<'_>) -> async_graphql::Result<u64> {
+            Ok(events::counts(state(context)?, &self.0.core.id).await?.0)
+        }
+        /// People on the wait-list.
+        async fn waitlist_count(&self, context: &Context<'_>) -> async_graphql::Result<u64> {
+            Ok(events::counts(state(context)?, &self.0.core.id).await?.1)
+        }
+        /// Seats still free; null when the capacity is unlimited.
+        async fn seats_left(&self, context: &Context<'_>) -> async_graphql::Result<Option<u64>> {
+            let (registered, _) = events::counts(state(context)?, &self.0.core.id).await?;
+            Ok(self.1.capacity.map(|capacity| (capacity.max(0) as u64).saturating_sub(registered)))
+        }
+        /// The caller's registration (REGISTERED or WAITLISTED); null when they have none.
+        async fn my_registration(&self, context: &Context<'_>) -> async_graphql::Result<Option<EventRegistration>> {
+            let found = events::mine(state(context)?, caller(context)?, &self.0).await?;
+            Ok(found.map(EventRegistration))
+        }
+        /// Who registered, in order, cancelled ones included: for the organiser (the author) and the secretariat; null for everyone else. At most 100 per page.
+        #[graphql(complexity = "crate::graphql::page_cost(first, None) * crate::limits::NESTED_NODE_COST")]
+        async fn attendees(
+            &self,
+            context: &Context<'_>,
+            statuses: Option<Vec<RegistrationStatus>>,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> async_graphql::Result<Option<AttendeeConnection>> {
+            let (size, _) = crate::service::page_window(first, None)?;
+            let Some(rows) = events::attendees(state(context)?, caller(context)?, &self.0).await? else {
+                return Ok(None);
+            };
+            Ok(Some(AttendeeConnection::page(rows, &statuses.unwrap_or_default(), size, after.as_deref())?))
         }
     }
 );

@@ -28,6 +28,7 @@ stored_enum!(
         ContentReviewed => "CONTENT_REVIEWED",
         MembershipDecided => "MEMBERSHIP_DECIDED",
         SavedSearchMatched => "SAVED_SEARCH_MATCHED",
+        RegistrationConfirmed => "REGISTRATION_CONFIRMED",
     }
 );
 

@@ -107,6 +107,7 @@ where
 pub mod alerts;
 pub mod audit;
 pub mod content;
+pub mod events;
 pub mod inbox;
 pub mod live;
 pub mod matching;

@@ -11,6 +11,7 @@ mod change_log;
 mod clients;
 mod content_kinds;
 mod database_outage;
+mod events;
 mod feeds;
 mod graphiql;
 mod hardening;

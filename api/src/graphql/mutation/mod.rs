@@ -3,6 +3,7 @@
 mod alerts;
 mod auth;
 mod content;
+mod events;
 mod matching;
 mod membership;
 
@@ -11,6 +12,7 @@ pub struct Mutation(
     alerts::AlertsMutation,
     auth::AuthMutation,
     content::ContentMutation,
+    events::EventsMutation,
     matching::MatchingMutation,
     membership::MembershipMutation,
 );

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod connection;
 pub mod content;
+pub mod events;
 pub mod matching;
 pub mod organisation;
 pub mod reference;
