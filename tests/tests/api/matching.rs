@@ -1564,6 +1564,17 @@ enum Action {
     ReadOwnNotifications,
     AskForRecommendations,
     AskForRelated,
+    /// On a PUBLIC event with seats.
+    RegisterForPublicEvent,
+    /// On a MEMBERS event.
+    RegisterForMembersEvent,
+    /// An event's attendee list (the organiser is the author).
+    SeeAttendees,
+    SaveSearch,
+    /// A PUBLIC event's `.ics` (HTTP status as the outcome).
+    DownloadPublicCalendar,
+    /// A PUBLIC event's attendee CSV (HTTP status as the outcome).
+    DownloadAttendees,
 }
 
 /// The request succeeded and answered something.
@@ -1588,6 +1599,12 @@ const INTEREST_MATRIX: &[(Action, [&str; 7])] = &[
     (Action::ReadOwnNotifications,    [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK]),
     (Action::AskForRecommendations,   [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK]),
     (Action::AskForRelated,           [OK,              OK,        OK,        OK,        OK,        OK,        OK]),
+    (Action::RegisterForPublicEvent,  [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK]),
+    (Action::RegisterForMembersEvent, [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK,        NOT_FOUND, OK,        OK]),
+    (Action::SeeAttendees,            [HIDDEN,          HIDDEN,    HIDDEN,    HIDDEN,    HIDDEN,    OK,        OK]),
+    (Action::SaveSearch,              [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK]),
+    (Action::DownloadPublicCalendar,  ["200",           "200",     "200",     "200",     "200",     "200",     "200"]),
+    (Action::DownloadAttendees,       ["401",           "403",     "403",     "403",     "403",     "200",     "200"]),
 ];
 
 /// What one request came to: the first error's code, or whether the value at `pointer`
@@ -1610,6 +1627,27 @@ async fn outcome(
         None | Some(Value::Null) => HIDDEN.to_owned(),
         Some(_) => OK.to_owned(),
     }
+}
+
+/// A published event with seats for everyone, written by `author` (its organiser).
+async fn matrix_event(app: &TestApp, author: &TestUser, visibility: &str) -> String {
+    let starts = chrono::Utc::now() + chrono::Duration::days(20);
+    app.ok(
+        Some(&author.token),
+        "mutation($input: EventInput!) { createEvent(input: $input, publish: true) { id } }",
+        json!({ "input": {
+            "content": crate::fixtures::content("Matrix seminar", &["SG"], &["0303"], visibility),
+            "eventType": "SEMINAR",
+            "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + chrono::Duration::hours(2)).to_rfc3339(),
+            "city": "Singapore",
+            "capacity": 100,
+        } }),
+    )
+    .await["createEvent"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
 }
 
 async fn matrix_opportunity(app: &TestApp, author: &TestUser, title: &str) -> String {
@@ -1640,6 +1678,8 @@ async fn each_role_may_do_exactly_what_the_interest_matrix_says() {
         Some(&secretariat),
     ];
     let shared = matrix_opportunity(&app, &author, "Shared matrix opportunity").await;
+    let public_event = matrix_event(&app, &author, "PUBLIC").await;
+    let members_event = matrix_event(&app, &author, "MEMBERS").await;
     let with_interest =
         matrix_opportunity(&app, &author, "Matrix opportunity with an interest").await;
     let seen_interest = express(&app, &member, &with_interest).await;
@@ -1694,6 +1734,51 @@ async fn each_role_may_do_exactly_what_the_interest_matrix_says() {
                 }
                 Action::AskForRelated => {
                     outcome(&app, token, RELATED, json!({ "id": shared }), "/related").await
+                }
+                Action::RegisterForPublicEvent | Action::RegisterForMembersEvent => {
+                    let event = match action {
+                        Action::RegisterForPublicEvent => &public_event,
+                        _ => &members_event,
+                    };
+                    let document =
+                        "mutation($id: ID!) { registerForEvent(eventId: $id) { status } }";
+                    outcome(
+                        &app,
+                        token,
+                        document,
+                        json!({ "id": event }),
+                        "/registerForEvent",
+                    )
+                    .await
+                }
+                Action::SeeAttendees => {
+                    let document = "query($id: ID!) { node(id: $id) { ... on Event { attendees { totalCount } } } }";
+                    let variables = json!({ "id": public_event });
+                    outcome(&app, token, document, variables, "/node/attendees").await
+                }
+                Action::SaveSearch => {
+                    let document =
+                        "mutation { saveSearch(name: \"Matrix\", query: \"tender\") { id } }";
+                    outcome(&app, token, document, json!({}), "/saveSearch").await
+                }
+                Action::DownloadPublicCalendar | Action::DownloadAttendees => {
+                    let file = match action {
+                        Action::DownloadPublicCalendar => "calendar.ics",
+                        _ => "attendees.csv",
+                    };
+                    let mut request = app
+                        .http
+                        .get(app.url(&format!("/events/{public_event}/{file}")));
+                    if let Some(token) = token {
+                        request = request.bearer_auth(token);
+                    }
+                    request
+                        .send()
+                        .await
+                        .expect("an answer")
+                        .status()
+                        .as_u16()
+                        .to_string()
                 }
             };
             if got != expected[index] {

@@ -32,6 +32,13 @@
 //! | recommendations, related items: drawn from   | –         | as its content | as its content | as its content | – ⁷ |
 //! | opportunities without interest after N days  | –         | –     | –       | –              | yes         |
 //! | exchange rates: read / set                   | read      | read  | read    | read           | read, set   |
+//! | register for a visible event, cancel own     | –         | yes   | yes     | yes            | yes         |
+//! | an event's attendee list and its CSV         | –         | –     | –       | its organiser  | yes         |
+//! | an event's `.ics`                            | as its content | as its content | as its content | as its content | yes |
+//! | saved searches                               | –         | own   | own     | own            | own         |
+//! | alerts, `savedSearchMatches`: drawn from     | –         | as its content, when published | likewise | likewise | all |
+//! | `contentPublished`: drawn from               | PUBLIC    | as its content, at each delivery | likewise | likewise | all |
+//! | Atom feeds                                   | PUBLIC    | PUBLIC | PUBLIC | PUBLIC         | PUBLIC      |
 //!
 //! ¹ signed in without a member organisation in good standing: plain users, investors
 //! without one, users of an expelled or withdrawn organisation.
