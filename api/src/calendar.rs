@@ -44,13 +44,30 @@ fn folded(line: &str, out: &mut String) {
 
 /// The `.ics` of one event.
 pub fn event_ics(record: &ContentRecord, details: &event_details::Model) -> String {
+    calendar(&[(record, details)])
+}
+
+/// A calendar of `events` (a user's private feed).
+pub fn calendar(events: &[(&ContentRecord, &event_details::Model)]) -> String {
     let mut out = String::new();
     for line in [
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//infoharbor//China-ASEAN digital economy//EN".to_owned(),
-        "CALSCALE:GREGORIAN".to_owned(),
-        "METHOD:PUBLISH".to_owned(),
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//infoharbor//China-ASEAN digital economy//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        folded(line, &mut out);
+    }
+    for (record, details) in events {
+        vevent(record, details, &mut out);
+    }
+    folded("END:VCALENDAR", &mut out);
+    out
+}
+
+fn vevent(record: &ContentRecord, details: &event_details::Model, out: &mut String) {
+    for line in [
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}@infoharbor", record.core.id),
         format!("DTSTAMP:{}", stamp(record.core.updated_at)),
@@ -71,11 +88,9 @@ pub fn event_ics(record: &ContentRecord, details: &event_details::Model) -> Stri
         format!("X-INFOHARBOR-TIME-ZONE:{}", text(&details.time_zone)),
         format!("LAST-MODIFIED:{}", stamp(record.core.updated_at)),
         "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ] {
-        folded(&line, &mut out);
+        folded(&line, out);
     }
-    out
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub fn router(state: AppState, schema: AppSchema, config: &ServeConfig) -> Route
         .route("/feeds/all.atom", get(feed_of_everything))
         .route("/feeds/{group}/{file}", get(feed))
         .route("/events/{id}/{file}", get(event_file))
+        .route("/calendar/{file}", get(calendar_feed))
         .with_state(http_state)
         // The GraphQL handler reads the body as `Bytes`, which obeys this limit.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -652,6 +653,38 @@ async fn event_file(
             }
         }
         _ => not_found(),
+    }
+}
+
+/// A user's private calendar feed: `/calendar/<secret>.ics`, the secret from
+/// `createCalendarFeed`. Unknown or replaced secrets are 404.
+async fn calendar_feed(
+    State(http): State<HttpState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let Some(token) = file.strip_suffix(".ics").filter(|token| token.len() <= 128) else {
+        return (StatusCode::NOT_FOUND, "no such calendar").into_response();
+    };
+    match crate::service::events::calendar_feed(&http.app, token).await {
+        Ok(Some(events)) => {
+            let with_details: Vec<_> = events
+                .iter()
+                .filter_map(|record| match &record.details {
+                    crate::service::content::Details::Event(details) => Some((record, details)),
+                    _ => None,
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                    (header::CACHE_CONTROL, "private, no-store"),
+                ],
+                crate::calendar::calendar(&with_details),
+            )
+                .into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such calendar").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Plain rows only: the rules about them live in the API's service layer.
 
 pub mod audit_log;
+pub mod calendar_feeds;
 pub mod change_log;
 pub mod content;
 pub mod content_countries;

@@ -9,6 +9,7 @@ mod m20261126_000004_add_membership_and_audit;
 mod m20261129_000005_create_matching_tables;
 mod m20261129_000006_create_saved_searches;
 mod m20261129_000007_create_event_registrations;
+mod m20261129_000008_create_calendar_feeds;
 mod reference_csv;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_matching_tables::Migration),
             Box::new(m20261129_000006_create_saved_searches::Migration),
             Box::new(m20261129_000007_create_event_registrations::Migration),
+            Box::new(m20261129_000008_create_calendar_feeds::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use entities::{event_details, event_registrations, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::content::types::stored_enum;
@@ -351,4 +351,75 @@ pub fn attendees_csv(attendees: &[Attendee]) -> String {
         ));
     }
     csv
+}
+
+/// Gives the caller a new private calendar feed (replacing, and so revoking, any earlier one);
+/// answers its secret, which is shown only now.
+pub async fn new_calendar_feed(state: &AppState, caller: &Caller) -> Result<String> {
+    use sea_orm::sea_query::OnConflict;
+    let user = caller.require_user()?;
+    let token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let transaction = state.db.begin_write().await?;
+    entities::calendar_feeds::Entity::insert(entities::calendar_feeds::ActiveModel {
+        user_id: Set(user.id.clone()),
+        token_hash: Set(crate::service::users::hash_token(&token)),
+        created_at: Set(now()),
+    })
+    .on_conflict(
+        OnConflict::column(entities::calendar_feeds::Column::UserId)
+            .update_columns([
+                entities::calendar_feeds::Column::TokenHash,
+                entities::calendar_feeds::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&*transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(token)
+}
+
+/// The events the owner of the calendar feed `token` is registered or wait-listed for, as
+/// they may see them now; `None` for a token that is not (or no longer) a feed's.
+pub async fn calendar_feed(state: &AppState, token: &str) -> Result<Option<Vec<ContentRecord>>> {
+    let connection = state.db.connection();
+    let Some(feed) = entities::calendar_feeds::Entity::find()
+        .filter(
+            entities::calendar_feeds::Column::TokenHash
+                .eq(crate::service::users::hash_token(token.trim())),
+        )
+        .one(connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = users::Entity::find_by_id(feed.user_id)
+        .one(connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let owner = crate::service::users::caller_for_user(connection, user).await?;
+    let event_ids: Vec<String> = event_registrations::Entity::find()
+        .filter(event_registrations::Column::UserId.eq(owner.user_id().unwrap_or_default()))
+        .filter(event_registrations::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .order_by_desc(event_registrations::Column::Id)
+        .limit(crate::limits::MAX_PAGE_SIZE as u64)
+        .all(connection)
+        .await?
+        .into_iter()
+        .map(|row| row.event_id)
+        .collect();
+    let rows = entities::content::Entity::find()
+        .filter(entities::content::Column::Id.is_in(event_ids))
+        .filter(crate::service::access::content_rows(&owner.audience))
+        .all(connection)
+        .await?;
+    Ok(Some(
+        crate::service::content::load_records(connection, rows).await?,
+    ))
 }

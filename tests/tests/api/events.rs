@@ -273,3 +273,75 @@ async fn concurrent_registrations_for_the_last_seats_never_overbook() {
     let seen = seen_by(&app, &organiser, &event).await;
     assert_eq!(seen["registeredCount"], capacity);
 }
+
+#[tokio::test]
+async fn a_private_calendar_feed_lists_ones_registrations_until_it_is_replaced() {
+    let app = spawn_app().await;
+    let organiser = app.correspondent(true).await;
+    let user = app.user(Role::User, UserSpec::default()).await;
+    let kept = event(&app, &organiser, "PUBLIC", json!({})).await;
+    let cancelled = event(&app, &organiser, "PUBLIC", json!({})).await;
+    let other = event(&app, &organiser, "PUBLIC", json!({})).await;
+    register(&app, &user, &kept).await;
+    register(&app, &user, &cancelled).await;
+    app.ok(Some(&user.token), CANCEL, json!({ "id": cancelled }))
+        .await;
+    let create = "mutation { createCalendarFeed }";
+    assert_eq!(
+        app.error_code(None, create, json!({})).await,
+        "UNAUTHENTICATED"
+    );
+    let path = app.ok(Some(&user.token), create, json!({})).await["createCalendarFeed"]
+        .as_str()
+        .expect("a path")
+        .to_owned();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{path}"
+    );
+
+    // No sign-in: the secret in the URL is the key, as calendar apps need.
+    let feed = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    let calendar = feed.text().await.unwrap();
+    assert_eq!(calendar.matches("BEGIN:VEVENT").count(), 1, "{calendar}");
+    let key_of = |id: &str| {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id)
+            .expect("an id");
+        String::from_utf8(decoded).unwrap()["Event:".len()..].to_owned()
+    };
+    assert!(calendar.contains(&format!("UID:{}@infoharbor", key_of(&kept))));
+    for absent in [&cancelled, &other] {
+        assert!(!calendar.contains(&key_of(absent)), "{calendar}");
+    }
+
+    let replaced = app.ok(Some(&user.token), create, json!({})).await["createCalendarFeed"]
+        .as_str()
+        .expect("a path")
+        .to_owned();
+    assert_ne!(replaced, path);
+    assert_eq!(
+        app.http.get(app.url(&path)).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        app.http
+            .get(app.url(&replaced))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/calendar/guess.ics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -33,6 +33,13 @@ impl EventsMutation {
         Ok(EventRegistration(registration))
     }
 
+    /// A private calendar feed of the caller's registrations, for calendar apps: answers its
+    /// path (`/calendar/<secret>.ics`), shown only now. A new one revokes the old.
+    async fn create_calendar_feed(&self, context: &Context<'_>) -> async_graphql::Result<String> {
+        let token = events::new_calendar_feed(state(context)?, caller(context)?).await?;
+        Ok(format!("/calendar/{token}.ics"))
+    }
+
     /// Cancels the caller's registration; a freed seat goes to the first on the wait-list.
     async fn cancel_event_registration(
         &self,
