@@ -59,6 +59,8 @@ pub struct Caller {
     pub audience: Audience,
     /// The client's network address, for throttling and the audit log.
     pub client_address: Option<String>,
+    /// The sign-in the caller's token belongs to, when it names one.
+    pub session_id: Option<String>,
 }
 
 impl Caller {
@@ -71,6 +73,7 @@ impl Caller {
             audience: Audience::of(&user),
             user: Some(user),
             client_address: None,
+            session_id: None,
         }
     }
 

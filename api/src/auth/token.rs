@@ -23,6 +23,9 @@ pub struct Claims {
     pub nbf: i64,
     pub iat: i64,
     pub jti: String,
+    /// The sign-in (refresh-token family) the token was issued for: what a sign-out ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// The keys that sign and check access tokens.
@@ -49,6 +52,16 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, user_id: &str, role: &str) -> anyhow::Result<String> {
+        self.issue_for_session(user_id, role, None)
+    }
+
+    /// An access token of the sign-in `session` (its refresh-token family).
+    pub fn issue_for_session(
+        &self,
+        user_id: &str,
+        role: &str,
+        session: Option<&str>,
+    ) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -59,6 +72,7 @@ impl TokenKeys {
             nbf: now,
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
+            sid: session.map(str::to_owned),
         };
         Ok(encode(
             &Header::new(Algorithm::HS256),

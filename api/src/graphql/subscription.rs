@@ -3,7 +3,8 @@
 //!
 //! Every delivery is decided when it happens, with the subscriber as they are *then*: their
 //! membership is read again, so an expelled member's subscription stops receiving member-only
-//! items at once; a deleted account ends it.
+//! items at once; after a sign-out (of the sign-in the token belongs to) `contentPublished`
+//! delivers only what anyone may see, and the private subscriptions end.
 
 use async_graphql::{Context, Subscription as SubscriptionObject};
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -123,33 +124,48 @@ impl Subscription {
         context: &Context<'_>,
     ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Notification>>> {
         let state = state(context)?.clone();
-        let user_id = caller(context)?.require_user()?.id.clone();
+        let subscriber = caller(context)?.clone();
+        let user_id = subscriber.require_user()?.id.clone();
         let receiver = state.live.subscribe();
         // Only what arrives from now on.
         let seen = inbox::newest_key(&state, &user_id).await?;
         let batches = stream::unfold(
             (receiver, state, user_id, seen),
-            |(mut receiver, state, user_id, seen)| async move {
-                loop {
-                    match receiver.recv().await {
-                        Ok(Happening::Notified { user_id: to }) if to == user_id => {}
-                        Ok(_) => continue,
-                        Err(RecvError::Lagged(_)) => {
-                            let batch = vec![Err(fell_behind())];
-                            return Some((batch, (receiver, state, user_id, seen)));
+            move |(mut receiver, state, user_id, seen)| {
+                let subscriber = subscriber.clone();
+                async move {
+                    loop {
+                        match receiver.recv().await {
+                            Ok(Happening::Notified { user_id: to }) if to == user_id => {
+                                // An inbox is private: a sign-out ends its subscription.
+                                match as_they_are_now(&state, &subscriber).await {
+                                    Ok(Some(_)) => {}
+                                    Ok(None) => return None,
+                                    Err(error) => {
+                                        let batch = vec![Err(error.into())];
+                                        return Some((batch, (receiver, state, user_id, seen)));
+                                    }
+                                }
+                            }
+                            Ok(_) => continue,
+                            Err(RecvError::Lagged(_)) => {
+                                let batch = vec![Err(fell_behind())];
+                                return Some((batch, (receiver, state, user_id, seen)));
+                            }
+                            Err(RecvError::Closed) => return None,
                         }
-                        Err(RecvError::Closed) => return None,
-                    }
-                    match inbox::newer_than(&state, &user_id, seen.as_deref()).await {
-                        Ok(rows) if rows.is_empty() => continue,
-                        Ok(rows) => {
-                            let newest = rows.last().map(|row| row.id.clone()).or(seen);
-                            let batch = rows.into_iter().map(|row| Ok(Notification(row))).collect();
-                            return Some((batch, (receiver, state, user_id, newest)));
-                        }
-                        Err(error) => {
-                            let batch = vec![Err(error.into())];
-                            return Some((batch, (receiver, state, user_id, seen)));
+                        match inbox::newer_than(&state, &user_id, seen.as_deref()).await {
+                            Ok(rows) if rows.is_empty() => continue,
+                            Ok(rows) => {
+                                let newest = rows.last().map(|row| row.id.clone()).or(seen);
+                                let batch =
+                                    rows.into_iter().map(|row| Ok(Notification(row))).collect();
+                                return Some((batch, (receiver, state, user_id, newest)));
+                            }
+                            Err(error) => {
+                                let batch = vec![Err(error.into())];
+                                return Some((batch, (receiver, state, user_id, seen)));
+                            }
                         }
                     }
                 }
@@ -166,9 +182,10 @@ async fn published_for(
     request: &search::Request,
     id: &str,
 ) -> Result<Option<Content>> {
-    let Some(now) = as_they_are_now(state, subscriber).await? else {
-        return Ok(None);
-    };
+    // Signed out (or the account gone), a subscriber still receives what anyone may see.
+    let now = as_they_are_now(state, subscriber)
+        .await?
+        .unwrap_or_else(Caller::anonymous);
     let mut request = request.clone();
     request.list.ids = vec![id.to_owned()];
     request.today_days = crate::service::search::today_days();
@@ -185,11 +202,17 @@ async fn published_for(
     Ok(record.map(Content::from_record))
 }
 
-/// The subscriber with their role and membership read again; `None` when the account is gone.
+/// The subscriber with their role and membership read again; `None` when the account is gone
+/// or the sign-in their token belongs to has ended (signed out, or revoked).
 async fn as_they_are_now(state: &AppState, subscriber: &Caller) -> Result<Option<Caller>> {
     let Some(user_id) = subscriber.user_id() else {
         return Ok(Some(subscriber.clone()));
     };
+    if let Some(session_id) = &subscriber.session_id
+        && !users::session_stands(state, session_id).await?
+    {
+        return Ok(None);
+    }
     let Some(user) = users::find(state.db.connection(), user_id).await? else {
         return Ok(None);
     };

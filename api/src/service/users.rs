@@ -34,7 +34,23 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller> {
         .one(state.db.connection())
         .await?
         .ok_or(Error::Unauthenticated)?;
-    caller_for_user(state.db.connection(), user).await
+    let caller = caller_for_user(state.db.connection(), user).await?;
+    Ok(Caller {
+        session_id: claims.sid,
+        ..caller
+    })
+}
+
+/// Whether the sign-in `session_id` still stands: not signed out, nor revoked for a reused
+/// refresh token. Long-lived connections (subscriptions) ask before each private delivery;
+/// a request's access token is short-lived and not asked.
+pub async fn session_stands(state: &AppState, session_id: &str) -> Result<bool> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::FamilyId.eq(session_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .one(state.db.connection())
+        .await?
+        .is_some())
 }
 
 pub async fn caller_for_user(
@@ -289,9 +305,10 @@ async fn issue_tokens(
     user: &users::Model,
     family_id: Option<String>,
 ) -> Result<Tokens> {
+    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let access_token = state
         .tokens
-        .issue(&user.id, &user.role)
+        .issue_for_session(&user.id, &user.role, Some(&family_id))
         .map_err(Error::Internal)?;
     let refresh_token = format!(
         "{}{}",
@@ -303,7 +320,7 @@ async fn issue_tokens(
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         user_id: Set(user.id.clone()),
-        family_id: Set(family_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string())),
+        family_id: Set(family_id),
         token_hash: Set(hash_token(&refresh_token)),
         created_at: Set(issued_at),
         expires_at: Set(issued_at + Duration::days(REFRESH_TOKEN_DAYS)),

@@ -373,3 +373,67 @@ async fn saved_search_matches_arrive_live_and_only_what_the_owner_may_see() {
         "Public payments kiosk"
     );
 }
+
+#[tokio::test]
+async fn a_sign_out_ends_member_only_deliveries_at_once() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let member = app.member().await;
+    // A sign-in of its own, whose refresh token the sign-out names.
+    let tokens = app
+        .ok(
+            None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }",
+            json!({ "e": member.email, "p": member.password }),
+        )
+        .await["login"]
+        .clone();
+    let access = tokens["accessToken"].as_str().expect("a token");
+    let mut socket =
+        initialised(&app, json!({ "Authorization": format!("Bearer {access}") })).await;
+    subscribe(&mut socket, "1", PUBLISHED, json!({})).await;
+    until_listening(&app, &mut socket, &author, &secretariat, "VN").await;
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Members' deal while signed in",
+        "VN",
+        "MEMBERS",
+    )
+    .await;
+    assert_eq!(
+        next_title(&mut socket).await,
+        "Members' deal while signed in"
+    );
+
+    app.ok(
+        Some(access),
+        "mutation($r: String!) { logout(refreshToken: $r) }",
+        json!({ "r": tokens["refreshToken"] }),
+    )
+    .await;
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Members' deal after sign-out",
+        "VN",
+        "MEMBERS",
+    )
+    .await;
+    publish(
+        &app,
+        &author,
+        &secretariat,
+        "Public tender after sign-out",
+        "VN",
+        "PUBLIC",
+    )
+    .await;
+    assert_eq!(
+        next_title(&mut socket).await,
+        "Public tender after sign-out"
+    );
+}
