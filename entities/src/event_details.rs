@@ -18,6 +18,8 @@ pub struct Model {
     pub venue: Option<String>,
     pub registration_deadline: Option<DateTimeUtc>,
     pub capacity: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub online_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

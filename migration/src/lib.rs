@@ -10,6 +10,7 @@ mod m20261129_000005_create_matching_tables;
 mod m20261129_000006_create_saved_searches;
 mod m20261129_000007_create_event_registrations;
 mod m20261129_000008_create_calendar_feeds;
+mod m20261129_000009_add_event_online_url;
 mod reference_csv;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_saved_searches::Migration),
             Box::new(m20261129_000007_create_event_registrations::Migration),
             Box::new(m20261129_000008_create_calendar_feeds::Migration),
+            Box::new(m20261129_000009_add_event_online_url::Migration),
         ]
     }
 }

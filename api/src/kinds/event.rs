@@ -42,6 +42,9 @@ pub struct EventInput {
     pub online: bool,
     pub venue: Option<String>,
     pub registration_deadline: Option<DateTime>,
+    /// The link to join an online event; shown only to registered attendees, the organiser
+    /// and the secretariat. Makes the event online.
+    pub online_url: Option<String>,
 }
 
 impl EventInput {
@@ -68,7 +71,14 @@ impl EventInput {
             return Err(Error::bad_input("capacity", "must be at least 1"));
         }
         let city = domain::optional_text("city", self.city.as_deref(), PLACE_MAX_CHARS)?;
-        if city.is_none() && !self.online {
+        let online_url = self
+            .online_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| domain::url("onlineUrl", url))
+            .transpose()?;
+        let online = self.online || online_url.is_some();
+        if city.is_none() && !online {
             return Err(Error::bad_input(
                 "city",
                 "is required for an event that is not online",
@@ -93,7 +103,8 @@ impl EventInput {
                 .as_deref()
                 .map(|code| domain::country_code("country", code, reference))
                 .transpose()?,
-            online: self.online,
+            online,
+            online_url,
             venue: domain::optional_text(
                 "venue",
                 self.venue.as_deref(),
@@ -171,6 +182,20 @@ content_object!(
         }
         async fn venue(&self) -> Option<&str> {
             self.1.venue.as_deref()
+        }
+        /// The link to join: for registered attendees (not the wait-list), the organiser and the secretariat; null for everyone else.
+        async fn online_url(&self, context: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+            let Some(url) = self.1.online_url.as_deref() else {
+                return Ok(None);
+            };
+            let caller = caller(context)?;
+            if crate::service::access::sees_interests_of(&caller.audience, &self.0.core.author_id) {
+                return Ok(Some(url));
+            }
+            let registered = events::mine(state(context)?, caller, &self.0)
+                .await?
+                .is_some_and(|registration| registration.status() == RegistrationStatus::Registered);
+            Ok(registered.then_some(url))
         }
         async fn registration_deadline(&self) -> Option<DateTime> {
             self.1.registration_deadline.map(DateTime)

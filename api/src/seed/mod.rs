@@ -420,6 +420,7 @@ fn draft_of(item: DemoItem, reference: &Reference) -> anyhow::Result<ContentDraf
                 online: event.online,
                 venue: event.venue,
                 registration_deadline: Some(DateTime(starts_at - Duration::days(2))),
+                online_url: None,
             }
             .validate(reference, purpose)
         }

@@ -345,3 +345,60 @@ async fn a_private_calendar_feed_lists_ones_registrations_until_it_is_replaced()
         404
     );
 }
+
+#[tokio::test]
+async fn an_online_events_link_is_for_registered_attendees_and_the_organiser() {
+    let app = spawn_app().await;
+    let organiser = app.correspondent(true).await;
+    let link = "https://meet.example.org/digital-trade-forum";
+    let event = event(
+        &app,
+        &organiser,
+        "PUBLIC",
+        json!({ "capacity": 1, "onlineUrl": link }),
+    )
+    .await;
+    let seated = app.user(Role::User, UserSpec::default()).await;
+    let waiting = app.user(Role::User, UserSpec::default()).await;
+    register(&app, &seated, &event).await;
+    register(&app, &waiting, &event).await;
+    let url_for = |token: Option<String>| {
+        let app = &app;
+        let event = event.clone();
+        async move {
+            app.ok(
+                token.as_deref(),
+                "query($id: ID!) { node(id: $id) { ... on Event { online onlineUrl } } }",
+                json!({ "id": event }),
+            )
+            .await["node"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        url_for(Some(seated.token.clone())).await,
+        json!({ "online": true, "onlineUrl": link })
+    );
+    assert_eq!(
+        url_for(Some(organiser.token.clone())).await["onlineUrl"],
+        link
+    );
+    assert!(url_for(Some(waiting.token.clone())).await["onlineUrl"].is_null());
+    assert!(url_for(None).await["onlineUrl"].is_null());
+
+    let starts = chrono::Utc::now() + chrono::Duration::days(3);
+    let refused = app
+        .error_code(
+            Some(&organiser.token),
+            "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+            json!({ "input": {
+                "content": content("Webinar", &["CN"], &["05"], "PUBLIC"),
+                "eventType": "SEMINAR",
+                "startsAt": starts.to_rfc3339(),
+                "endsAt": (starts + chrono::Duration::hours(1)).to_rfc3339(),
+                "onlineUrl": "javascript:alert(1)",
+            } }),
+        )
+        .await;
+    assert_eq!(refused, "BAD_USER_INPUT");
+}

@@ -34,6 +34,7 @@
 //! | exchange rates: read / set                   | read      | read  | read    | read           | read, set   |
 //! | register for a visible event, cancel own     | –         | yes   | yes     | yes            | yes         |
 //! | an event's attendee list and its CSV         | –         | –     | –       | its organiser  | yes         |
+//! | an online event's `onlineUrl`                | –         | registered | registered | organiser, or registered | yes |
 //! | an event's `.ics`                            | as its content | as its content | as its content | as its content | yes |
 //! | saved searches                               | –         | own   | own     | own            | own         |
 //! | alerts, `savedSearchMatches`: drawn from     | –         | as its content, when published | likewise | likewise | all |
