@@ -184,6 +184,8 @@ pub const REFRESH_TOKEN_DAYS: i64 = 30;
 /// cannot tie up the server's sockets and memory with idle connections. The largest message is
 /// the request body limit (`max_body_bytes`), so a subscription carries no more than a POST.
 pub const MAX_WS_CONNECTIONS_PER_ADDRESS: usize = 20;
+/// Running subscriptions on one websocket connection: each is woken by every publication.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 10;
 
 /// The limits as the README's table lists them: (what, value as written there).
 pub const TABLE: &[(&str, &str)] = &[

@@ -10,6 +10,8 @@
 //! | a browser `Origin` must be in the CORS allow-list, else 403 | [`handler`] |
 //! | no message above the request body limit; a larger one closes with 1009 | [`handler`], [`serve`] |
 //! | at most [`MAX_WS_CONNECTIONS_PER_ADDRESS`] connections per client address, else 429 | [`ConnectionCounts`] |
+//! | at most [`MAX_SUBSCRIPTIONS_PER_CONNECTION`] running subscriptions per connection, else `RATE_LIMITED` | [`SubscriptionsOnly`] |
+//! | a subscriber more than `LIVE_BACKLOG` happenings behind is dropped with an error | `service::live` |
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -35,7 +37,7 @@ use crate::config::ServeConfig;
 use crate::error::{Code, Error};
 use crate::graphql::{self, AppSchema};
 use crate::http::RequestId;
-use crate::limits::MAX_WS_CONNECTIONS_PER_ADDRESS;
+use crate::limits::{MAX_SUBSCRIPTIONS_PER_CONNECTION, MAX_WS_CONNECTIONS_PER_ADDRESS};
 use crate::service::users;
 use crate::state::AppState;
 
@@ -128,6 +130,7 @@ async fn handler(
             schema: door.schema.clone(),
             app: door.app.clone(),
             request_id: request_id.clone(),
+            running: Arc::default(),
         },
         app: door.app.clone(),
         protocol,
@@ -414,6 +417,19 @@ struct SubscriptionsOnly {
     schema: AppSchema,
     app: AppState,
     request_id: Arc<str>,
+    /// The connection's running subscriptions: each is woken by every publication, so their
+    /// number per connection is capped ([`MAX_SUBSCRIPTIONS_PER_CONNECTION`]).
+    running: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a subscription as running until its stream is dropped (completed, stopped by the
+/// client, or the connection closed).
+struct Running(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl SubscriptionsOnly {
@@ -444,13 +460,34 @@ impl Executor for SubscriptionsOnly {
             let answer = self.masked(Response::from_errors(vec![refusal]));
             return stream::once(future::ready(answer)).boxed();
         }
+        use std::sync::atomic::Ordering;
+        if self.running.fetch_add(1, Ordering::SeqCst) >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            let refusal = ServerError::new(
+                format!(
+                    "at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first"
+                ),
+                None,
+            );
+            let mut refusal = refusal;
+            refusal
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", Code::RateLimited.as_str());
+            let answer = self.masked(Response::from_errors(vec![refusal]));
+            return stream::once(future::ready(answer)).boxed();
+        }
+        let running = Running(self.running.clone());
         // Each operation gets its own loaders, as over HTTP: their caches must not outlive it.
         let request = request.data(graphql::loaders::per_request(
             self.app.db.connection().clone(),
         ));
         let masking = self.clone();
         Executor::execute_stream(&self.schema, request, session_data)
-            .map(move |response| masking.masked(response))
+            .map(move |response| {
+                let _counted = &running;
+                masking.masked(response)
+            })
             .boxed()
     }
 }

@@ -437,3 +437,55 @@ async fn a_sign_out_ends_member_only_deliveries_at_once() {
         "Public tender after sign-out"
     );
 }
+
+#[tokio::test]
+async fn a_connection_runs_at_most_ten_subscriptions_at_once() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let mut socket = initialised(&app, json!({})).await;
+    for id in 0..10 {
+        subscribe(&mut socket, &id.to_string(), PUBLISHED, json!({})).await;
+    }
+    subscribe(&mut socket, "extra", PUBLISHED, json!({})).await;
+    let refused = next_json(&mut socket).await;
+    assert_eq!(refused["id"], "extra", "{refused:#}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"],
+        "RATE_LIMITED"
+    );
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+
+    // Stopping one frees its place.
+    send(&mut socket, json!({ "type": "complete", "id": "0" })).await;
+    subscribe(&mut socket, "again", PUBLISHED, json!({})).await;
+    // The new subscription runs: it is among those that deliver the next publication.
+    for attempt in 0..ATTEMPTS {
+        publish(
+            &app,
+            &author,
+            &secretariat,
+            &format!("{SENTINEL} {attempt}"),
+            "VN",
+            "PUBLIC",
+        )
+        .await;
+        let mut delivered_to = Vec::new();
+        while let Some(message) = next_within(&mut socket, ATTEMPT).await {
+            if message["type"] == "complete" && message["id"] == "0" {
+                continue; // the server confirms the stop
+            }
+            assert_eq!(message["type"], "next", "{message:#}");
+            assert!(message["payload"]["errors"].is_null(), "{message:#}");
+            delivered_to.push(message["id"].as_str().unwrap_or_default().to_owned());
+            if delivered_to.len() == 10 {
+                break;
+            }
+        }
+        if delivered_to.iter().any(|id| id == "again") {
+            assert!(!delivered_to.iter().any(|id| id == "0"), "{delivered_to:?}");
+            return;
+        }
+    }
+    panic!("the subscription that took the freed place never delivered");
+}
