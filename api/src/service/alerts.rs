@@ -379,6 +379,11 @@ pub async fn match_publication(state: &AppState, id: &str) -> Result<Matched> {
     for (owner, names) in &matched {
         let message = match names.as_slice() {
             [one] => format!("New for your search “{one}”: “{}”", item.title),
+            [first, second, third, rest @ ..] if !rest.is_empty() => format!(
+                "New for your searches “{first}”, “{second}”, “{third}” and {} more: “{}”",
+                rest.len(),
+                item.title
+            ),
             _ => format!(
                 "New for your searches “{}”: “{}”",
                 names.join("”, “"),
