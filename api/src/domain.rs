@@ -235,6 +235,49 @@ pub fn currency(field: &str, value: &str) -> Result<String> {
     Ok(code)
 }
 
+/// A range of money as a caller gives it (an opportunity's amount, an investor's ticket):
+/// either end may be missing, the lower is never above the upper, and any amount comes with
+/// a currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyRange {
+    pub min: Option<Amount>,
+    pub max: Option<Amount>,
+    pub currency: Option<String>,
+}
+
+/// Validates a [`MoneyRange`]; `fields` name the minimum, the maximum and the currency in
+/// errors.
+pub fn money_range(
+    fields: [&str; 3],
+    min: Option<&str>,
+    max: Option<&str>,
+    currency: Option<&str>,
+) -> Result<MoneyRange> {
+    let [min_field, max_field, currency_field] = fields;
+    let min = min.map(|text| Amount::parse(min_field, text)).transpose()?;
+    let max = max.map(|text| Amount::parse(max_field, text)).transpose()?;
+    if let (Some(low), Some(high)) = (&min, &max)
+        && low > high
+    {
+        let lower = min_field.rsplit('.').next().unwrap_or(min_field);
+        return Err(Error::bad_input(
+            max_field,
+            format!("must not be less than {lower}"),
+        ));
+    }
+    let currency = currency
+        .filter(|code| !code.trim().is_empty())
+        .map(|code| self::currency(currency_field, code))
+        .transpose()?;
+    if (min.is_some() || max.is_some()) && currency.is_none() {
+        return Err(Error::bad_input(
+            currency_field,
+            "is required with an amount",
+        ));
+    }
+    Ok(MoneyRange { min, max, currency })
+}
+
 /// A non-negative decimal amount, exact: digits with at most four decimals, normalised
 /// (`0012.50` → `12.5`). Floats never enter: the amount stays a string end to end.
 #[derive(Debug, Clone, PartialEq, Eq)]

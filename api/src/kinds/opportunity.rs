@@ -41,31 +41,16 @@ pub struct OpportunityInput {
 
 impl OpportunityInput {
     pub fn validate(self, reference: &Reference, purpose: Purpose) -> Result<ContentDraft> {
-        let amount = |field: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(|amount| Amount::parse(field, amount))
-                .transpose()
-        };
-        let amount_min = amount("amountMin", &self.amount_min)?;
-        let amount_max = amount("amountMax", &self.amount_max)?;
-        if let (Some(min), Some(max)) = (&amount_min, &amount_max)
-            && min > max
-        {
-            return Err(Error::bad_input(
-                "amountMax",
-                "must not be less than amountMin",
-            ));
-        }
-        let currency = self
-            .currency
-            .as_deref()
-            .filter(|code| !code.trim().is_empty())
-            .map(|code| domain::currency("currency", code))
-            .transpose()?;
-        if (amount_min.is_some() || amount_max.is_some()) && currency.is_none() {
-            return Err(Error::bad_input("currency", "is required with an amount"));
-        }
+        let domain::MoneyRange {
+            min: amount_min,
+            max: amount_max,
+            currency,
+        } = domain::money_range(
+            ["amountMin", "amountMax", "currency"],
+            self.amount_min.as_deref(),
+            self.amount_max.as_deref(),
+            self.currency.as_deref(),
+        )?;
         if let (Some(deadline), Some(earliest)) = (self.deadline, purpose.earliest())
             && deadline.0 < earliest.date_naive()
         {

@@ -66,6 +66,17 @@ impl InvestorProfile {
     }
 }
 
+/// A user by id, through the request's loader.
+async fn user_of(
+    context: &Context<'_>,
+    user_id: &str,
+) -> async_graphql::Result<Option<entities::users::Model>> {
+    Ok(loaders(context)?
+        .load_one(UserById(user_id.to_owned()))
+        .await
+        .map_err(Error::from)?)
+}
+
 fn money(amount: Option<&crate::domain::Amount>, currency: Option<&str>) -> Option<Money> {
     Some(Money {
         amount: amount?.as_str().to_owned(),
@@ -141,14 +152,12 @@ impl Interest {
         {
             return Ok(None);
         }
-        let requester = loaders(context)?
-            .load_one(UserById(self.0.row.requester_id.clone()))
-            .await
-            .map_err(Error::from)?;
-        Ok(requester.map(|user| match user.name {
-            Some(name) => format!("{name} <{}>", user.email),
-            None => user.email,
-        }))
+        Ok(user_of(context, &self.0.row.requester_id)
+            .await?
+            .map(|user| match user.name {
+                Some(name) => format!("{name} <{}>", user.email),
+                None => user.email,
+            }))
     }
     /// The opportunity's contact (its author's email when it names none), for the requester
     /// once the interest is accepted; null before and for everyone else.
@@ -167,10 +176,7 @@ impl Interest {
         if let Some(contact) = self.0.opportunity_contact() {
             return Ok(Some(contact.to_owned()));
         }
-        let author = loaders(context)?
-            .load_one(UserById(self.0.opportunity.core.author_id.clone()))
-            .await
-            .map_err(Error::from)?;
+        let author = user_of(context, &self.0.opportunity.core.author_id).await?;
         Ok(author.map(|user| user.email))
     }
     async fn created_at(&self) -> DateTime {

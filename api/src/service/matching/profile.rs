@@ -62,35 +62,16 @@ impl ProfileInput {
                 opportunity_types.push(kind);
             }
         }
-        let amount = |field: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .filter(|text| !text.trim().is_empty())
-                .map(|text| Amount::parse(field, text))
-                .transpose()
-        };
-        let ticket_min = amount("input.ticketMin", &self.ticket_min)?;
-        let ticket_max = amount("input.ticketMax", &self.ticket_max)?;
-        if let (Some(min), Some(max)) = (&ticket_min, &ticket_max)
-            && min > max
-        {
-            return Err(Error::bad_input(
-                "input.ticketMax",
-                "must not be less than ticketMin",
-            ));
-        }
-        let currency = self
-            .currency
-            .as_deref()
-            .filter(|code| !code.trim().is_empty())
-            .map(|code| domain::currency("input.currency", code))
-            .transpose()?;
-        if (ticket_min.is_some() || ticket_max.is_some()) && currency.is_none() {
-            return Err(Error::bad_input(
-                "input.currency",
-                "is required with a ticket size",
-            ));
-        }
+        let domain::MoneyRange {
+            min: ticket_min,
+            max: ticket_max,
+            currency,
+        } = domain::money_range(
+            ["input.ticketMin", "input.ticketMax", "input.currency"],
+            self.ticket_min.as_deref(),
+            self.ticket_max.as_deref(),
+            self.currency.as_deref(),
+        )?;
         let thesis =
             domain::optional_text("input.thesis", self.thesis.as_deref(), THESIS_MAX_CHARS)?;
         Ok(InvestorProfile {
