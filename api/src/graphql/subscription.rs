@@ -24,6 +24,60 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct Subscription;
 
+/// What a subscription does with one happening.
+enum Step<T> {
+    /// Not for this subscriber.
+    Skip,
+    Send(Vec<async_graphql::Result<T>>),
+    /// The subscription is over (its subscriber signed out, or is gone).
+    Stop,
+}
+
+type Deliveries<T> = BoxStream<'static, async_graphql::Result<T>>;
+
+/// A subscription's deliveries: `decide` says, for each happening on the bus, what to send. A
+/// subscriber that fell more than the bus's backlog behind gets one error and is dropped, so
+/// nothing is buffered for it; the first error of any kind ends the subscription.
+fn deliveries<T, F, Decided>(
+    receiver: tokio::sync::broadcast::Receiver<Happening>,
+    decide: F,
+) -> Deliveries<T>
+where
+    T: Send + 'static,
+    F: Fn(Happening) -> Decided + Send + Sync + 'static,
+    Decided: std::future::Future<Output = Step<T>> + Send + 'static,
+{
+    let batches = stream::unfold(
+        (receiver, std::sync::Arc::new(decide)),
+        |(mut receiver, decide)| async move {
+            loop {
+                let happening = match receiver.recv().await {
+                    Ok(happening) => happening,
+                    Err(RecvError::Lagged(_)) => {
+                        return Some((vec![Err(fell_behind())], (receiver, decide)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                };
+                match decide(happening).await {
+                    Step::Skip => continue,
+                    Step::Send(items) => return Some((items, (receiver, decide))),
+                    Step::Stop => return None,
+                }
+            }
+        },
+    );
+    until_error(batches.flat_map(stream::iter))
+}
+
+/// One item to send, or the error that ends the subscription.
+fn send_one<T>(found: Result<Option<T>>) -> Step<T> {
+    match found {
+        Ok(Some(item)) => Step::Send(vec![Ok(item)]),
+        Ok(None) => Step::Skip,
+        Err(error) => Step::Send(vec![Err(error.into())]),
+    }
+}
+
 #[SubscriptionObject]
 impl Subscription {
     /// Each item as it is published, when `filter` admits it and the subscriber may see it at
@@ -32,40 +86,20 @@ impl Subscription {
         &self,
         context: &Context<'_>,
         filter: Option<SearchFilter>,
-    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Content>>> {
+    ) -> async_graphql::Result<Deliveries<Content>> {
         let state = state(context)?.clone();
         let subscriber = caller(context)?.clone();
         let request = filter.unwrap_or_default().into_request(&state.reference)?;
         let receiver = state.live.subscribe();
-        let deliveries = stream::unfold(
-            (receiver, state, subscriber, request),
-            |(mut receiver, state, subscriber, request)| async move {
-                loop {
-                    let id = match receiver.recv().await {
-                        Ok(Happening::Published { id }) => id,
-                        Ok(_) => continue,
-                        Err(RecvError::Lagged(_)) => {
-                            let error = fell_behind();
-                            return Some((Err(error), (receiver, state, subscriber, request)));
-                        }
-                        Err(RecvError::Closed) => return None,
-                    };
-                    match published_for(&state, &subscriber, &request, &id).await {
-                        Ok(Some(content)) => {
-                            return Some((Ok(content), (receiver, state, subscriber, request)));
-                        }
-                        Ok(None) => continue,
-                        Err(error) => {
-                            return Some((
-                                Err(error.into()),
-                                (receiver, state, subscriber, request),
-                            ));
-                        }
-                    }
-                }
-            },
-        );
-        Ok(until_error(deliveries))
+        Ok(deliveries(receiver, move |happening| {
+            let (state, subscriber, request) = (state.clone(), subscriber.clone(), request.clone());
+            async move {
+                let Happening::Published { id } = happening else {
+                    return Step::Skip;
+                };
+                send_one(published_for(&state, &subscriber, &request, &id).await)
+            }
+        }))
     }
 
     /// Each newly published item that matches one of the caller's saved searches (as the
@@ -73,105 +107,78 @@ impl Subscription {
     async fn saved_search_matches(
         &self,
         context: &Context<'_>,
-    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Content>>> {
+    ) -> async_graphql::Result<Deliveries<Content>> {
         let state = state(context)?.clone();
         let subscriber = caller(context)?.clone();
         let user_id = subscriber.require_user()?.id.clone();
         let receiver = state.live.subscribe();
-        let deliveries = stream::unfold(
-            (receiver, state, subscriber, user_id),
-            |(mut receiver, state, subscriber, user_id)| async move {
-                loop {
-                    let id = match receiver.recv().await {
-                        Ok(Happening::Matched { user_id: to, id }) if to == user_id => id,
-                        Ok(_) => continue,
-                        Err(RecvError::Lagged(_)) => {
-                            let error = fell_behind();
-                            return Some((Err(error), (receiver, state, subscriber, user_id)));
-                        }
-                        Err(RecvError::Closed) => return None,
-                    };
-                    let found = match as_they_are_now(&state, &subscriber).await {
-                        Ok(Some(now)) => {
-                            crate::service::content::get(state.db.connection(), &now, &id)
-                                .await
-                                .map(|record| record.map(Content::from_record))
-                        }
-                        Ok(None) => return None,
-                        Err(error) => Err(error),
-                    };
-                    match found {
-                        Ok(Some(content)) => {
-                            return Some((Ok(content), (receiver, state, subscriber, user_id)));
-                        }
-                        Ok(None) => continue,
-                        Err(error) => {
-                            return Some((
-                                Err(error.into()),
-                                (receiver, state, subscriber, user_id),
-                            ));
-                        }
-                    }
+        Ok(deliveries(receiver, move |happening| {
+            let (state, subscriber, user_id) = (state.clone(), subscriber.clone(), user_id.clone());
+            async move {
+                let Happening::Matched { user_id: to, id } = happening else {
+                    return Step::Skip;
+                };
+                if to != user_id {
+                    return Step::Skip;
                 }
-            },
-        );
-        Ok(until_error(deliveries))
+                let now = match as_they_are_now(&state, &subscriber).await {
+                    Ok(Some(now)) => now,
+                    Ok(None) => return Step::Stop,
+                    Err(error) => return Step::Send(vec![Err(error.into())]),
+                };
+                let found = crate::service::content::get(state.db.connection(), &now, &id).await;
+                send_one(found.map(|record| record.map(Content::from_record)))
+            }
+        }))
     }
 
     /// Each notification as it reaches the caller's inbox.
     async fn notification_added(
         &self,
         context: &Context<'_>,
-    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Notification>>> {
+    ) -> async_graphql::Result<Deliveries<Notification>> {
         let state = state(context)?.clone();
         let subscriber = caller(context)?.clone();
         let user_id = subscriber.require_user()?.id.clone();
         let receiver = state.live.subscribe();
         // Only what arrives from now on.
-        let seen = inbox::newest_key(&state, &user_id).await?;
-        let batches = stream::unfold(
-            (receiver, state, user_id, seen),
-            move |(mut receiver, state, user_id, seen)| {
-                let subscriber = subscriber.clone();
-                async move {
-                    loop {
-                        match receiver.recv().await {
-                            Ok(Happening::Notified { user_id: to }) if to == user_id => {
-                                // An inbox is private: a sign-out ends its subscription.
-                                match as_they_are_now(&state, &subscriber).await {
-                                    Ok(Some(_)) => {}
-                                    Ok(None) => return None,
-                                    Err(error) => {
-                                        let batch = vec![Err(error.into())];
-                                        return Some((batch, (receiver, state, user_id, seen)));
-                                    }
-                                }
-                            }
-                            Ok(_) => continue,
-                            Err(RecvError::Lagged(_)) => {
-                                let batch = vec![Err(fell_behind())];
-                                return Some((batch, (receiver, state, user_id, seen)));
-                            }
-                            Err(RecvError::Closed) => return None,
-                        }
-                        match inbox::newer_than(&state, &user_id, seen.as_deref()).await {
-                            Ok(rows) if rows.is_empty() => continue,
-                            Ok(rows) => {
-                                let newest = rows.last().map(|row| row.id.clone()).or(seen);
-                                let batch =
-                                    rows.into_iter().map(|row| Ok(Notification(row))).collect();
-                                return Some((batch, (receiver, state, user_id, newest)));
-                            }
-                            Err(error) => {
-                                let batch = vec![Err(error.into())];
-                                return Some((batch, (receiver, state, user_id, seen)));
-                            }
-                        }
-                    }
+        let seen = std::sync::Arc::new(tokio::sync::Mutex::new(
+            inbox::newest_key(&state, &user_id).await?,
+        ));
+        Ok(deliveries(receiver, move |happening| {
+            let (state, subscriber, user_id, seen) = (
+                state.clone(),
+                subscriber.clone(),
+                user_id.clone(),
+                seen.clone(),
+            );
+            async move {
+                if happening
+                    != (Happening::Notified {
+                        user_id: user_id.clone(),
+                    })
+                {
+                    return Step::Skip;
                 }
-            },
-        );
-        Ok(until_error(batches.flat_map(stream::iter)))
+                // An inbox is private: a sign-out ends its subscription.
+                match as_they_are_now(&state, &subscriber).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Step::Stop,
+                    Err(error) => return Step::Send(vec![Err(error.into())]),
+                }
+                let mut seen = seen.lock().await;
+                match inbox::newer_than(&state, &user_id, seen.as_deref()).await {
+                    Ok(rows) if rows.is_empty() => Step::Skip,
+                    Ok(rows) => {
+                        if let Some(newest) = rows.last() {
+                            *seen = Some(newest.id.clone());
+                        }
+                        Step::Send(rows.into_iter().map(|row| Ok(Notification(row))).collect())
+                    }
+                    Err(error) => Step::Send(vec![Err(error.into())]),
+                }
+            }
+        }))
     }
 }
 
@@ -240,4 +247,67 @@ fn until_error<T: Send + 'static>(
             async move { next }
         })
         .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_gets_one_error_and_is_dropped() {
+        let (sender, receiver) = tokio::sync::broadcast::channel(4);
+        let mut delivered = deliveries(receiver, |happening| async move {
+            match happening {
+                Happening::Published { id } => Step::Send(vec![Ok(id)]),
+                _ => Step::Skip,
+            }
+        });
+        sender
+            .send(Happening::Published { id: "first".into() })
+            .unwrap();
+        assert_eq!(delivered.next().await.unwrap().unwrap(), "first");
+        // Ten happenings while the subscriber reads nothing: more than the backlog of four.
+        for number in 0..10 {
+            sender
+                .send(Happening::Published {
+                    id: number.to_string(),
+                })
+                .unwrap();
+        }
+        let error = delivered.next().await.unwrap().unwrap_err();
+        assert!(
+            error.message.contains("fell too far behind"),
+            "{}",
+            error.message
+        );
+        assert!(delivered.next().await.is_none(), "dropped, not resumed");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_subscription_ends_and_skipped_happenings_send_nothing() {
+        let (sender, receiver) = tokio::sync::broadcast::channel(16);
+        let mut delivered = deliveries(receiver, |happening| async move {
+            match happening {
+                Happening::Published { id } if id == "stop" => Step::Stop,
+                Happening::Published { id } => Step::Send(vec![Ok(id)]),
+                Happening::Notified { .. } | Happening::Matched { .. } => Step::Skip,
+            }
+        });
+        sender
+            .send(Happening::Notified {
+                user_id: "u".into(),
+            })
+            .unwrap();
+        sender
+            .send(Happening::Published { id: "kept".into() })
+            .unwrap();
+        sender
+            .send(Happening::Published { id: "stop".into() })
+            .unwrap();
+        sender
+            .send(Happening::Published { id: "never".into() })
+            .unwrap();
+        assert_eq!(delivered.next().await.unwrap().unwrap(), "kept");
+        assert!(delivered.next().await.is_none());
+    }
 }
