@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::limits::FEED_ENTRIES;
 use crate::service::access;
 use crate::service::content::{ContentRecord, Kind, countries_and_sectors_among};
-use crate::service::search::query::{engine_error, readable_records};
+use crate::service::search::query::engine_error;
 use crate::service::search::today_days;
 use crate::state::AppState;
 
@@ -121,7 +121,9 @@ pub async fn render(state: &AppState, scope: &Scope) -> Result<String> {
         .await
         .map_err(|error| Error::Internal(error.into()))?
         .map_err(|error| engine_error(error, "feed"))?;
-    let mut records = readable_records(state, &anonymous, results.clone()).await?;
+    let mut records =
+        crate::service::content::readable(state.db.connection(), &anonymous, results.clone())
+            .await?;
     let entries: Vec<ContentRecord> = results.iter().filter_map(|id| records.remove(id)).collect();
     let ids: Vec<String> = entries
         .iter()

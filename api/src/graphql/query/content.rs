@@ -1,12 +1,7 @@
 //! Reading content: by global id and as one Relay connection per kind.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, ID, Object};
-use entities::content;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::auth::Caller;
 use crate::error::Error;
 use crate::graphql::context::{caller, state};
 use crate::graphql::ids::{self, NodeType};
@@ -19,9 +14,7 @@ use crate::graphql::types::matching::{Interest, Notification};
 use crate::graphql::types::organisation::Organisation;
 use crate::graphql::types::user::User;
 use crate::limits::MAX_PAGE_SIZE;
-use crate::service::content::{
-    self as service, ContentRecord, Counting, Kind, Order, Page, PageRequest,
-};
+use crate::service::content::{self as service, Counting, Kind, Order, Page, PageRequest};
 use crate::service::inbox;
 use crate::service::matching::interests;
 use crate::service::{access, membership, users};
@@ -79,7 +72,7 @@ async fn resolve_nodes(
         .filter(|(node_type, _)| matches!(node_type, NodeType::Content(_)))
         .map(|(_, key)| key.clone())
         .collect();
-    let readable = readable_content(state.db.connection(), caller, content_keys).await?;
+    let readable = service::readable(state.db.connection(), caller, content_keys).await?;
     let mut nodes = Vec::with_capacity(decoded.len());
     for (node_type, key) in decoded {
         let node = match node_type {
@@ -110,31 +103,6 @@ async fn resolve_nodes(
         nodes.push(node);
     }
     Ok(nodes)
-}
-
-/// The content items among `keys` that `caller` may read, by key, in one query (the access
-/// rule applied in the query itself, as for every content read) plus one per kind present.
-// This is `service::content::get` for many ids; it belongs beside it in `service::content::read`.
-async fn readable_content(
-    connection: &impl ConnectionTrait,
-    caller: &Caller,
-    mut keys: Vec<String>,
-) -> crate::error::Result<HashMap<String, ContentRecord>> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    let rows = content::Entity::find()
-        .filter(content::Column::Id.is_in(keys))
-        .filter(access::content_rows(&caller.audience))
-        .all(connection)
-        .await?;
-    Ok(service::load_records(connection, rows)
-        .await?
-        .into_iter()
-        .map(|record| (record.core.id.clone(), record))
-        .collect())
 }
 
 #[Object]

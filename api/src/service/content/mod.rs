@@ -13,7 +13,7 @@ pub use draft::{
     TranslationInput,
 };
 pub use list::{Counting, ListFilter, Order, Page, PageRequest, list};
-pub use read::{countries_and_sectors_among, get, load_records};
+pub use read::{countries_and_sectors_among, get, load_records, readable};
 pub use types::{
     ContentRecord, Details, EventType, IpStatus, Kind, OpportunityType, PolicyType, Stage, Status,
     Visibility,

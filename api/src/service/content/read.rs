@@ -31,6 +31,32 @@ pub async fn get(
     }
 }
 
+/// The items among `ids` that `caller` may read, by id, with one query for the rows (the
+/// access rule applied in the query itself, as for every content read) plus one per kind:
+/// `get` for many ids (`node`, and what the search index names, so that nothing the index
+/// might hold by mistake reaches a caller who may not see it).
+pub async fn readable(
+    connection: &impl ConnectionTrait,
+    caller: &Caller,
+    mut ids: Vec<String>,
+) -> Result<HashMap<String, ContentRecord>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = content::Entity::find()
+        .filter(content::Column::Id.is_in(ids))
+        .filter(access::content_rows(&caller.audience))
+        .all(connection)
+        .await?;
+    Ok(load_records(connection, rows)
+        .await?
+        .into_iter()
+        .map(|record| (record.core.id.clone(), record))
+        .collect())
+}
+
 /// Attaches each row's kind details, with one query per kind present, keeping the order.
 pub async fn load_records(
     connection: &impl ConnectionTrait,

@@ -22,7 +22,7 @@ use crate::limits::{DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS};
 use crate::reference::Reference;
 use crate::service::access;
 use crate::service::content::{ContentRecord, Details, Kind, Status, countries_and_sectors_among};
-use crate::service::search::query::{engine_error, readable_records};
+use crate::service::search::query::engine_error;
 use crate::service::search::today_days;
 use crate::state::AppState;
 
@@ -109,7 +109,8 @@ pub async fn recommend(
 
     let mut ids: Vec<String> = found.ids.iter().cloned().collect();
     ids.sort();
-    let records = readable_records(state, caller, ids.clone()).await?;
+    let records =
+        crate::service::content::readable(state.db.connection(), caller, ids.clone()).await?;
     let links = countries_and_sectors_among(connection, &ids).await?;
     let rates = Rates::load(connection).await?;
     let today = Utc::now();

@@ -10,7 +10,7 @@ use crate::limits::{DEFAULT_RELATED, MAX_RELATED};
 use crate::reference::Reference;
 use crate::service::access;
 use crate::service::content::{ContentRecord, countries_and_sectors_among};
-use crate::service::search::query::{engine_error, readable_records};
+use crate::service::search::query::engine_error;
 use crate::service::search::today_days;
 use crate::state::AppState;
 
@@ -88,7 +88,8 @@ pub async fn related(
     ids.extend(similar.iter().map(|found| found.id.clone()));
     ids.remove(&item.core.id);
     let ids: Vec<String> = ids.into_iter().collect();
-    let records = readable_records(state, caller, ids.clone()).await?;
+    let records =
+        crate::service::content::readable(state.db.connection(), caller, ids.clone()).await?;
     let candidate_links = countries_and_sectors_among(connection, &ids).await?;
     let mut scored: Vec<(f64, ContentRecord)> = records
         .into_values()

@@ -3,9 +3,6 @@
 
 use async_graphql::{Enum, InputObject};
 use chrono::Utc;
-use entities::content;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::HashMap;
 
 use crate::auth::Caller;
 use crate::domain::{self, Amount};
@@ -13,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::reference::Reference;
 use crate::service::access;
-use crate::service::content::{ContentRecord, Kind, OpportunityType, load_records};
+use crate::service::content::{ContentRecord, Kind, OpportunityType, readable};
 use crate::state::AppState;
 
 /// What a caller asks of `search`, as given.
@@ -166,7 +163,7 @@ pub async fn search(state: &AppState, caller: &Caller, asked: SearchRequest) -> 
         .map_err(|error| Error::Internal(error.into()))?
         .map_err(|error| engine_error(error, "query"))?;
     let ids: Vec<String> = results.hits.iter().map(|hit| hit.id.clone()).collect();
-    let mut records = readable_records(state, caller, ids).await?;
+    let mut records = readable(state.db.connection(), caller, ids).await?;
     let hits = results
         .hits
         .into_iter()
@@ -199,28 +196,6 @@ pub(crate) fn engine_error(error: search::Error, text_field: &str) -> Error {
         ),
         other => Error::Internal(other.into()),
     }
-}
-
-/// The items with these ids, read from the database with the caller's visibility, so nothing
-/// the index might hold by mistake reaches a caller who may not see it.
-pub(crate) async fn readable_records(
-    state: &AppState,
-    caller: &Caller,
-    ids: Vec<String>,
-) -> Result<HashMap<String, ContentRecord>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = content::Entity::find()
-        .filter(content::Column::Id.is_in(ids))
-        .filter(access::content_rows(&caller.audience))
-        .all(state.db.connection())
-        .await?;
-    Ok(load_records(state.db.connection(), rows)
-        .await?
-        .into_iter()
-        .map(|record| (record.core.id.clone(), record))
-        .collect())
 }
 
 /// One suggestion, with the item a title suggestion names.
@@ -261,7 +236,7 @@ pub async fn suggest(
         .filter(|suggestion| suggestion.kind == search::SuggestionKind::Title)
         .filter_map(|suggestion| suggestion.code.clone())
         .collect();
-    let mut records = readable_records(state, caller, ids).await?;
+    let mut records = readable(state.db.connection(), caller, ids).await?;
     Ok(suggestions
         .into_iter()
         .filter_map(|suggestion| {
