@@ -130,3 +130,48 @@ macro_rules! by_id_loader {
 
 by_id_loader!(UserById, users);
 by_id_loader!(OrganisationById, organisations);
+
+/// Seats taken and people waiting for an event: every event of a list counted with one
+/// grouped query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegistrationCountsOf(pub String);
+
+/// (registered, waitlisted)
+impl Loader<RegistrationCountsOf> for DbLoader {
+    type Value = (u64, u64);
+    type Error = DbErr;
+
+    async fn load(
+        &self,
+        keys: &[RegistrationCountsOf],
+    ) -> Result<HashMap<RegistrationCountsOf, (u64, u64)>, DbErr> {
+        use entities::event_registrations::{Column, Entity};
+        use sea_orm::QuerySelect;
+        let rows: Vec<(String, String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::EventId)
+            .column(Column::Status)
+            .column_as(Column::Id.count(), "count")
+            .filter(Column::EventId.is_in(content_ids(keys, |key| &key.0)))
+            .group_by(Column::EventId)
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.connection)
+            .await?;
+        let mut counts: HashMap<RegistrationCountsOf, (u64, u64)> =
+            keys.iter().map(|key| (key.clone(), (0, 0))).collect();
+        for (event_id, status, count) in rows {
+            let entry = counts.entry(RegistrationCountsOf(event_id)).or_default();
+            match crate::service::events::RegistrationStatus::parse(&status) {
+                Some(crate::service::events::RegistrationStatus::Registered) => {
+                    entry.0 = count as u64
+                }
+                Some(crate::service::events::RegistrationStatus::Waitlisted) => {
+                    entry.1 = count as u64
+                }
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+}

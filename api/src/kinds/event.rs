@@ -154,6 +154,15 @@ impl ContentKind for Events {
     }
 }
 
+/// (registered, waitlisted) for the event `id`, through the request's loader.
+async fn registration_counts(context: &Context<'_>, id: &str) -> async_graphql::Result<(u64, u64)> {
+    let counts = crate::graphql::context::loaders(context)?
+        .load_one(crate::graphql::loaders::RegistrationCountsOf(id.to_owned()))
+        .await
+        .map_err(Error::from)?;
+    Ok(counts.unwrap_or_default())
+}
+
 content_object!(
     /// An event: annual meeting, forum, seminar, technology launch, expo or training.
     Event(event_details::Model) {
@@ -205,15 +214,15 @@ content_object!(
         }
         /// Seats taken.
         async fn registered_count(&self, context: &Context<'_>) -> async_graphql::Result<u64> {
-            Ok(events::counts(state(context)?, &self.0.core.id).await?.0)
+            Ok(registration_counts(context, &self.0.core.id).await?.0)
         }
         /// People on the wait-list.
         async fn waitlist_count(&self, context: &Context<'_>) -> async_graphql::Result<u64> {
-            Ok(events::counts(state(context)?, &self.0.core.id).await?.1)
+            Ok(registration_counts(context, &self.0.core.id).await?.1)
         }
         /// Seats still free; null when the capacity is unlimited.
         async fn seats_left(&self, context: &Context<'_>) -> async_graphql::Result<Option<u64>> {
-            let (registered, _) = events::counts(state(context)?, &self.0.core.id).await?;
+            let (registered, _) = registration_counts(context, &self.0.core.id).await?;
             Ok(self.1.capacity.map(|capacity| (capacity.max(0) as u64).saturating_sub(registered)))
         }
         /// The caller's registration (REGISTERED or WAITLISTED); null when they have none.

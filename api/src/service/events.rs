@@ -280,15 +280,6 @@ pub async fn mine(
     }))
 }
 
-/// Seats taken and people waiting.
-pub async fn counts(state: &AppState, event_id: &str) -> Result<(u64, u64)> {
-    let connection = state.db.connection();
-    Ok((
-        count(connection, event_id, RegistrationStatus::Registered).await?,
-        count(connection, event_id, RegistrationStatus::Waitlisted).await?,
-    ))
-}
-
 /// One attendee row: the registration and who made it.
 pub struct Attendee {
     pub registration: event_registrations::Model,
