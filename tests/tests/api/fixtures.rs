@@ -86,3 +86,25 @@ pub fn ids_of(connection: &Value) -> Vec<String> {
         .map(|edge| edge["node"]["id"].as_str().expect("an id").to_owned())
         .collect()
 }
+
+/// The secretariat expels the organisation `member` belongs to: its users lose member access.
+pub async fn expel_organisation_of(app: &TestApp, secretariat: &TestUser, member: &TestUser) {
+    let organisation = app
+        .ok(
+            Some(&member.token),
+            "{ me { organisation { id } } }",
+            json!({}),
+        )
+        .await["me"]["organisation"]["id"]
+        .clone();
+    assert!(
+        organisation.is_string(),
+        "the user belongs to an organisation"
+    );
+    app.ok(
+        Some(&secretariat.token),
+        "mutation($id: ID!) { expelMember(organisationId: $id, reason: \"breach of the charter\") { id } }",
+        json!({ "id": organisation }),
+    )
+    .await;
+}

@@ -1488,20 +1488,7 @@ async fn an_expelled_requester_loses_their_interests_in_member_only_opportunitie
             .is_object()
     );
 
-    let organisation = app
-        .ok(
-            Some(&requester.token),
-            "{ me { organisation { id } } }",
-            json!({}),
-        )
-        .await["me"]["organisation"]["id"]
-        .clone();
-    app.ok(
-        Some(&secretariat.token),
-        "mutation($id: ID!) { expelMember(organisationId: $id, reason: \"breach of the charter\") { id } }",
-        json!({ "id": organisation }),
-    )
-    .await;
+    crate::fixtures::expel_organisation_of(&app, &secretariat, &requester).await;
 
     assert!(
         interest_seen_by(&app, &requester, &members_interest)

@@ -279,20 +279,7 @@ async fn each_role_sees_exactly_what_the_matrix_says_on_every_path() {
             },
         )
         .await;
-    let organisation = app
-        .ok(
-            Some(&expelled.token),
-            "{ me { organisation { id } } }",
-            json!({}),
-        )
-        .await["me"]["organisation"]["id"]
-        .clone();
-    app.ok(
-        Some(&secretariat.token),
-        "mutation($id: ID!) { expelMember(organisationId: $id, reason: \"test\") { id } }",
-        json!({ "id": organisation }),
-    )
-    .await;
+    crate::fixtures::expel_organisation_of(&app, &secretariat, &expelled).await;
 
     // Each item in its own country, so lists and facets can be read per item.
     let public = published_opportunity(

@@ -220,20 +220,7 @@ async fn an_expelled_members_subscription_stops_receiving_member_only_items() {
     .await;
     assert_eq!(next_title(&mut socket).await, "Members' stake before");
 
-    let organisation = app
-        .ok(
-            Some(&member.token),
-            "{ me { organisation { id } } }",
-            json!({}),
-        )
-        .await["me"]["organisation"]["id"]
-        .clone();
-    app.ok(
-        Some(&secretariat.token),
-        "mutation($id: ID!) { expelMember(organisationId: $id, reason: \"breach\") { id } }",
-        json!({ "id": organisation }),
-    )
-    .await;
+    crate::fixtures::expel_organisation_of(&app, &secretariat, &member).await;
 
     publish(
         &app,
