@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::password::HashingPool;
 use crate::auth::throttle::TrustedProxies;
-use crate::auth::token::{TokenKeys, load_or_create_secret};
+use crate::auth::token::{TokenKeys, generate_secret, load_or_create_secret};
 use crate::config::{ServeConfig, StorageConfig};
 use crate::db::{Db, resolve_url};
 use crate::metrics::Metrics;
@@ -38,10 +38,53 @@ pub async fn open_database(storage: &StorageConfig) -> anyhow::Result<Db> {
     let db = Db::connect(&url)
         .await
         .context("failed to connect to the database")?;
+    // Nodes starting together on one PostgreSQL database migrate one at a time: the first
+    // applies what is new, the others find it done.
+    let migration_lock = match db.backend() {
+        sea_orm::DatabaseBackend::Postgres => Some(
+            MigrationLock::take(&url)
+                .await
+                .context("failed to take the migration lock")?,
+        ),
+        _ => None,
+    };
     Migrator::up(db.connection(), None)
         .await
         .context("failed to migrate the database")?;
+    if let Some(lock) = migration_lock {
+        lock.release().await;
+    }
     Ok(db)
+}
+
+/// A PostgreSQL advisory lock held on a connection of its own while migrations run.
+struct MigrationLock(sea_orm::DatabaseConnection);
+
+impl MigrationLock {
+    const KEY: i64 = 7_158_262;
+
+    async fn take(url: &str) -> Result<Self, sea_orm::DbErr> {
+        use sea_orm::ConnectionTrait;
+        let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let connection = sea_orm::Database::connect(options).await?;
+        connection
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({})", Self::KEY))
+            .await?;
+        Ok(Self(connection))
+    }
+
+    async fn release(self) {
+        use sea_orm::ConnectionTrait;
+        let _ = self
+            .0
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({})", Self::KEY))
+            .await;
+        let _ = self.0.close().await;
+    }
 }
 
 /// Keeps large allocations out of glibc's per-thread arenas. After a large block is freed,
@@ -106,7 +149,17 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
     let reference = Reference::load(db.connection())
         .await
         .context("failed to load reference data")?;
-    let secret = load_or_create_secret(jwt_secret, &storage.data_dir)?;
+    let secret = if db.backend() == sea_orm::DatabaseBackend::Postgres
+        && jwt_secret.is_none_or(str::is_empty)
+    {
+        // Every node on the database signs with the same secret, kept there.
+        crate::service::cluster::shared_secret(db.connection(), generate_secret())
+            .await
+            .context("failed to read the shared signing secret")?
+    } else {
+        load_or_create_secret(jwt_secret, &storage.data_dir)?
+    };
+    let throttle = crate::auth::throttle::Throttles::for_database(db.connection());
     let search = SearchService::open(
         &storage.data_dir.join("index"),
         glossary(&storage.data_dir)?,
@@ -118,12 +171,13 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         tokens: TokenKeys::new(&secret),
         metrics: Arc::new(Metrics::default()),
         search: Arc::new(search),
-        throttle: Arc::new(Default::default()),
+        throttle: Arc::new(throttle),
         hashing: Arc::new(HashingPool::for_this_machine()),
         trusted_proxies: Arc::new(Default::default()),
         live: Default::default(),
         max_saved_searches: crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
         alerts: crate::service::alerts::AlertQueue::idle(),
+        cluster: Arc::default(),
     })
 }
 
@@ -147,10 +201,16 @@ pub struct Application {
 
 impl Application {
     pub async fn build(storage: &StorageConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
+        let state = state(storage, serve.jwt_secret.as_deref()).await?;
+        let cluster = crate::service::cluster::Cluster::new(
+            crate::service::cluster::node_id(&storage.data_dir)?,
+            serve.cluster(),
+        );
         let state = AppState {
             trusted_proxies: Arc::new(TrustedProxies::new(serve.trusted_proxies.clone())),
             max_saved_searches: serve.max_saved_searches,
-            ..state(storage, serve.jwt_secret.as_deref()).await?
+            cluster: Arc::new(cluster),
+            ..state
         };
         let (alerts, alert_worker) = crate::service::alerts::AlertQueue::start(&state);
         let state = AppState { alerts, ..state };
@@ -161,6 +221,10 @@ impl Application {
         let listener = TcpListener::bind(serve.bind)
             .await
             .with_context(|| format!("failed to listen on {}", serve.bind))?;
+        if let Ok(address) = listener.local_addr() {
+            state.cluster.set_address(address.to_string());
+        }
+        crate::service::cluster::start(&state);
         Ok(Self {
             listener,
             router,

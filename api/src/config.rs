@@ -99,6 +99,38 @@ pub struct ServeConfig {
         global = true
     )]
     pub max_saved_searches: usize,
+    /// How often the change log is read for other nodes' writes when no notification came, in
+    /// milliseconds (PostgreSQL notifies every node at once; this bounds a lost notification).
+    #[arg(long, env = "HARBOR_CHANGE_POLL_MS", default_value_t = crate::limits::DEFAULT_CHANGE_POLL_MS, value_parser = clap::value_parser!(u64).range(10..=60_000), global = true)]
+    pub change_poll_ms: u64,
+    /// How far behind the change log a node may be, in seconds, and still answer `/readyz`
+    /// with 200.
+    #[arg(long, env = "HARBOR_MAX_LAG_SECS", default_value_t = crate::limits::DEFAULT_MAX_LAG_SECS, global = true)]
+    pub max_lag_secs: u64,
+    /// Change-log entries younger than this many seconds are kept; older ones that every live
+    /// node has applied are removed.
+    #[arg(long, env = "HARBOR_CHANGE_LOG_RETENTION_SECS", default_value_t = crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS, global = true)]
+    pub change_log_retention_secs: u64,
+    /// A node not heard from for this many seconds no longer holds back compaction.
+    #[arg(long, env = "HARBOR_NODE_TIMEOUT_SECS", default_value_t = crate::limits::DEFAULT_NODE_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub node_timeout_secs: u64,
+    /// How often a node compacts the change log, in seconds.
+    #[arg(long, env = "HARBOR_COMPACT_EVERY_SECS", default_value_t = crate::limits::DEFAULT_COMPACT_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub compact_every_secs: u64,
+}
+
+impl ServeConfig {
+    /// How this node follows the others.
+    pub fn cluster(&self) -> crate::service::cluster::ClusterSettings {
+        use std::time::Duration;
+        crate::service::cluster::ClusterSettings {
+            change_poll: Duration::from_millis(self.change_poll_ms),
+            max_lag: Duration::from_secs(self.max_lag_secs),
+            retention: Duration::from_secs(self.change_log_retention_secs),
+            node_timeout: Duration::from_secs(self.node_timeout_secs),
+            compact_every: Duration::from_secs(self.compact_every_secs),
+        }
+    }
 }
 
 impl Default for ServeConfig {
@@ -111,6 +143,11 @@ impl Default for ServeConfig {
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             max_saved_searches: crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
+            change_poll_ms: crate::limits::DEFAULT_CHANGE_POLL_MS,
+            max_lag_secs: crate::limits::DEFAULT_MAX_LAG_SECS,
+            change_log_retention_secs: crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS,
+            node_timeout_secs: crate::limits::DEFAULT_NODE_TIMEOUT_SECS,
+            compact_every_secs: crate::limits::DEFAULT_COMPACT_EVERY_SECS,
         }
     }
 }

@@ -544,14 +544,34 @@ async fn execute(
     answer(response, answer_media_type(headers), caching, headers)
 }
 
+/// Whether a load balancer may send this node traffic: the database answers, the index has
+/// caught up since start, and it is not behind the change log by more than `--max-lag-secs`.
+/// The body says how far the node has applied the log either way.
 async fn readyz(State(http): State<HttpState>) -> Response {
-    if !http.app.db.ping().await {
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
-    }
-    if !http.app.search.is_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "search index catching up").into_response();
-    }
-    (StatusCode::OK, "ready").into_response()
+    let status = http.app.search.feed_status();
+    let reason = if !http.app.db.ping().await {
+        Some("database unreachable")
+    } else if !http.app.search.is_ready() {
+        Some("search index catching up")
+    } else if status.lag > http.app.cluster.settings.max_lag {
+        Some("search index lagging behind the change log")
+    } else {
+        None
+    };
+    let body = serde_json::json!({
+        "ready": reason.is_none(),
+        "reason": reason,
+        "appliedSeq": status.applied_seq,
+        "headSeq": status.head_seq,
+        "lagSeconds": status.lag.as_secs_f64(),
+        "openGaps": status.open_gaps,
+    });
+    let code = if reason.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
 }
 
 async fn feed_of_everything(State(http): State<HttpState>) -> Response {
@@ -689,7 +709,10 @@ async fn calendar_feed(
 }
 
 async fn metrics(State(http): State<HttpState>) -> Response {
-    let text = http.app.metrics.render(http.app.db.query_count());
+    let text = http
+        .app
+        .metrics
+        .render(http.app.db.query_count(), &http.app.search.feed_status());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

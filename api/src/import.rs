@@ -63,7 +63,6 @@ pub async fn import(
     let mut summary = Summary::default();
     let mut authors = Authors::default();
     let mut pending: Vec<Valid> = Vec::with_capacity(batch);
-    let seq_before = state.search.index.last_seq().ok().flatten().unwrap_or(0);
     state.search.defer_indexing(true);
     let outcome = async {
         for (index, line) in input.split(b'\n').enumerate() {
@@ -95,7 +94,7 @@ pub async fn import(
     state.search.defer_indexing(false);
     outcome?;
     if summary.imported > 0 {
-        index_imported(state, seq_before, summary.imported).await?;
+        index_imported(state, summary.imported).await?;
         analyze(state).await?;
     }
     Ok(summary)
@@ -242,6 +241,7 @@ async fn write_together(state: &AppState, items: &[Valid]) -> crate::error::Resu
                 status: item.status,
                 published_at: item.published_at,
                 seed_key: None,
+                announce: false,
             },
         )
         .await?;
@@ -252,14 +252,14 @@ async fn write_together(state: &AppState, items: &[Valid]) -> crate::error::Resu
 
 /// Brings the index up to date once, at the end: a replay of the new change-log rows for a
 /// small import, a rebuild (one pass over the tables) for a large one.
-async fn index_imported(state: &AppState, seq_before: i64, imported: usize) -> anyhow::Result<()> {
+async fn index_imported(state: &AppState, imported: usize) -> anyhow::Result<()> {
     if !state.search.has_writer() {
-        // A running server holds the index; its poller picks the new rows up.
+        // A running server holds the index; its follower picks the new rows up.
         return Ok(());
     }
     const REPLAY_UP_TO: usize = 2_000;
     if imported <= REPLAY_UP_TO {
-        crate::service::search::replay(state, seq_before)
+        crate::service::search::replay(state)
             .await
             .context("failed to index the imported items")?;
     } else {

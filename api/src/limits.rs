@@ -274,6 +274,22 @@ pub const FEED_ENTRIES: usize = 50;
 /// Happenings a subscriber may fall behind by before it is dropped (see `service::live`).
 pub const LIVE_BACKLOG: usize = 1_024;
 
+// ---- several nodes on one database (`service::cluster`) -------------------------------------
+
+/// How often a node reads the change log when no notification came, in milliseconds. Under
+/// PostgreSQL every append is notified at once; the poll only bounds the delay of a lost one.
+pub const DEFAULT_CHANGE_POLL_MS: u64 = 1_000;
+/// How far behind the change log a node may be and still answer `/readyz` with 200, in
+/// seconds: well past a busy moment's group commits, well short of a load balancer's patience.
+pub const DEFAULT_MAX_LAG_SECS: u64 = 10;
+/// Change-log entries younger than this are kept (seven days): long enough for a node that was
+/// down over a weekend to catch up by replaying rather than rebuilding.
+pub const DEFAULT_CHANGE_LOG_RETENTION_SECS: u64 = 7 * 24 * 60 * 60;
+/// A node not heard from for this long (five minutes) no longer holds back compaction.
+pub const DEFAULT_NODE_TIMEOUT_SECS: u64 = 5 * 60;
+/// How often a node compacts the change log (five minutes).
+pub const DEFAULT_COMPACT_EVERY_SECS: u64 = 5 * 60;
+
 #[cfg(test)]
 mod tests {
     use super::*;

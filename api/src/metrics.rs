@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::error::Code;
+use crate::service::search::FeedStatus;
 
 /// Upper bounds of the latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 11] = [
@@ -71,7 +72,7 @@ impl Metrics {
     }
 
     /// The exposition text; `database_queries` comes from the database handle.
-    pub fn render(&self, database_queries: u64) -> String {
+    pub fn render(&self, database_queries: u64, feed: &FeedStatus) -> String {
         let mut text = String::new();
         let _ = writeln!(
             text,
@@ -171,6 +172,48 @@ impl Metrics {
             "infoharbor_alerts_total {}",
             self.alerts_raised.load(Ordering::Relaxed)
         );
+        for (name, kind, help, value) in [
+            (
+                "infoharbor_change_log_applied_seq",
+                "gauge",
+                "Every change-log entry up to this one is applied in this node's index.",
+                feed.applied_seq as f64,
+            ),
+            (
+                "infoharbor_change_log_head_seq",
+                "gauge",
+                "The newest change-log entry this node has seen.",
+                feed.head_seq as f64,
+            ),
+            (
+                "infoharbor_change_log_lag_seconds",
+                "gauge",
+                "How long this node's index has been behind a change it knows of.",
+                feed.lag.as_secs_f64(),
+            ),
+            (
+                "infoharbor_change_log_open_gaps",
+                "gauge",
+                "Change-log numbers waited for: transactions that took them have not ended.",
+                feed.open_gaps as f64,
+            ),
+            (
+                "infoharbor_change_log_trimmed_seq",
+                "gauge",
+                "Change-log entries up to this one were removed by compaction.",
+                feed.trimmed_seq as f64,
+            ),
+            (
+                "infoharbor_index_rebuilds_total",
+                "counter",
+                "Rebuilds of the search index from the tables since start.",
+                feed.rebuilds as f64,
+            ),
+        ] {
+            let _ = writeln!(text, "# HELP {name} {help}");
+            let _ = writeln!(text, "# TYPE {name} {kind}");
+            let _ = writeln!(text, "{name} {value}");
+        }
         text
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::password::HashingPool;
-use crate::auth::throttle::{Throttle, TrustedProxies};
+use crate::auth::throttle::{Throttles, TrustedProxies};
 use crate::auth::token::TokenKeys;
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -17,7 +17,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub metrics: Arc<Metrics>,
     pub search: Arc<SearchService>,
-    pub throttle: Arc<Throttle>,
+    pub throttle: Arc<Throttles>,
     /// Every password hash a request needs goes through this pool.
     pub hashing: Arc<HashingPool>,
     /// Who may name the client in `X-Forwarded-For`.
@@ -26,6 +26,8 @@ pub struct AppState {
     pub live: crate::service::live::Live,
     /// Publications waiting to be matched against the saved searches.
     pub alerts: crate::service::alerts::AlertQueue,
+    /// This node among the others on the same database.
+    pub cluster: Arc<crate::service::cluster::Cluster>,
     /// Saved searches per user (`--max-saved-searches`).
     pub max_saved_searches: usize,
 }

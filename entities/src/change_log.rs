@@ -10,6 +10,8 @@ pub struct Model {
     pub content_id: String,
     pub operation: String,
     pub created_at: DateTimeUtc,
+    /// The change made the item PUBLISHED: subscribers are told of it.
+    pub published: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

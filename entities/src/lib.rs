@@ -5,6 +5,8 @@
 pub mod audit_log;
 pub mod calendar_feeds;
 pub mod change_log;
+pub mod cluster_nodes;
+pub mod cluster_settings;
 pub mod content;
 pub mod content_countries;
 pub mod content_sectors;

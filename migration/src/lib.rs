@@ -11,6 +11,7 @@ mod m20261129_000006_create_saved_searches;
 mod m20261129_000007_create_event_registrations;
 mod m20261129_000008_create_calendar_feeds;
 mod m20261129_000009_add_event_online_url;
+mod m20261129_000010_create_cluster_tables;
 mod reference_csv;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_event_registrations::Migration),
             Box::new(m20261129_000008_create_calendar_feeds::Migration),
             Box::new(m20261129_000009_add_event_online_url::Migration),
+            Box::new(m20261129_000010_create_cluster_tables::Migration),
         ]
     }
 }

@@ -22,7 +22,8 @@
 //! `REGISTRATION_WINDOW`), whether they succeed or find the email taken (so
 //! probing which emails have accounts is slowed as well).
 //!
-//! **Memory.** The state is in this process's memory. Counts are kept per key in slots of a
+//! **Where the counts live.** Under PostgreSQL, in the database, shared by every node of a
+//! cluster (`shared.rs`, the same rules). On SQLite (a single node), in this process's memory. Counts are kept per key in slots of a
 //! fifteenth of their window, so a key costs the same few dozen bytes however many attempts it
 //! saw, and a count is forgotten between one window and one window and a slot after it was
 //! made. Keys are digests, so a megabyte-long "email" costs no more than a short one. Each
@@ -42,6 +43,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+
+mod shared;
+
+pub use shared::{Admitted, Throttles};
 
 use crate::error::{Error, Result};
 use crate::limits::{
@@ -206,7 +211,38 @@ enum Table {
     LoginPair,
     LoginAddress,
     LoginAccount,
+    /// (account, address) pairs that gave the right password lately: the owner's own places.
+    KnownPair,
     Registration,
+}
+
+impl Table {
+    const ALL: [Table; 5] = [
+        Table::LoginPair,
+        Table::LoginAddress,
+        Table::LoginAccount,
+        Table::KnownPair,
+        Table::Registration,
+    ];
+
+    fn window(self) -> Duration {
+        match self {
+            Table::LoginPair | Table::LoginAddress => THROTTLE_WINDOW,
+            Table::LoginAccount => ACCOUNT_THROTTLE_WINDOW,
+            Table::KnownPair => KNOWN_ADDRESS_MEMORY,
+            Table::Registration => REGISTRATION_WINDOW,
+        }
+    }
+
+    fn limit(self) -> usize {
+        match self {
+            Table::LoginPair => MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+            Table::LoginAddress => MAX_FAILURES_PER_ADDRESS,
+            Table::LoginAccount => MAX_FAILURES_PER_ACCOUNT,
+            Table::KnownPair => 1,
+            Table::Registration => MAX_REGISTRATIONS_PER_ADDRESS,
+        }
+    }
 }
 
 struct Tables {
@@ -224,6 +260,7 @@ impl Tables {
             Table::LoginPair => &mut self.login_pairs,
             Table::LoginAddress => &mut self.login_addresses,
             Table::LoginAccount => &mut self.login_accounts,
+            Table::KnownPair => &mut self.known_pairs,
             Table::Registration => &mut self.registrations,
         }
     }
@@ -289,14 +326,14 @@ impl Drop for Attempt<'_> {
 impl Throttle {
     fn with_capacity(capacity: usize) -> Self {
         let origin = Instant::now();
-        let counts = |window, limit| Counts::new(window, limit, origin, capacity);
+        let counts = |table: Table| Counts::new(table.window(), table.limit(), origin, capacity);
         Self {
             tables: Mutex::new(Tables {
-                login_pairs: counts(THROTTLE_WINDOW, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
-                login_addresses: counts(THROTTLE_WINDOW, MAX_FAILURES_PER_ADDRESS),
-                login_accounts: counts(ACCOUNT_THROTTLE_WINDOW, MAX_FAILURES_PER_ACCOUNT),
-                known_pairs: counts(KNOWN_ADDRESS_MEMORY, 1),
-                registrations: counts(REGISTRATION_WINDOW, MAX_REGISTRATIONS_PER_ADDRESS),
+                login_pairs: counts(Table::LoginPair),
+                login_addresses: counts(Table::LoginAddress),
+                login_accounts: counts(Table::LoginAccount),
+                known_pairs: counts(Table::KnownPair),
+                registrations: counts(Table::Registration),
             }),
         }
     }
@@ -318,13 +355,7 @@ impl Throttle {
         address: Option<&str>,
         now: Instant,
     ) -> Result<Attempt<'_>> {
-        let address = counted_address(address);
-        let pair = key(&[account, &address]);
-        let counted = vec![
-            (Table::LoginPair, pair),
-            (Table::LoginAddress, key(&[&address])),
-            (Table::LoginAccount, key(&[account])),
-        ];
+        let (pair, counted) = login_keys(account, address);
         let mut tables = self.tables();
         let owners_address = tables.known_pairs.count(&pair, now) > 0;
         for (table, key) in &counted {
@@ -351,7 +382,7 @@ impl Throttle {
     }
 
     fn admit_registration_at(&self, address: Option<&str>, now: Instant) -> Result<Attempt<'_>> {
-        let address = key(&[&counted_address(address)]);
+        let address = registration_key(address);
         let mut tables = self.tables();
         if tables.registrations.is_full(&address, now) {
             return Err(Error::RateLimited);
@@ -365,6 +396,22 @@ impl Throttle {
             settled: false,
         })
     }
+}
+
+/// What a login attempt is counted under: the (account, address) pair, and each table's key.
+fn login_keys(account: &str, address: Option<&str>) -> (Key, Vec<(Table, Key)>) {
+    let address = counted_address(address);
+    let pair = key(&[account, &address]);
+    let counted = vec![
+        (Table::LoginPair, pair),
+        (Table::LoginAddress, key(&[&address])),
+        (Table::LoginAccount, key(&[account])),
+    ];
+    (pair, counted)
+}
+
+fn registration_key(address: Option<&str>) -> Key {
+    key(&[&counted_address(address)])
 }
 
 /// What an address is counted as: an IPv4 address, or an IPv6 address's /64 network. Callers

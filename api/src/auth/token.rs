@@ -112,18 +112,21 @@ pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> anyho
             return Err(error).with_context(|| format!("failed to read {}", path.display()));
         }
     }
-    let secret: String = {
-        use rand::Rng;
-        use rand::distr::Alphanumeric;
-        rand::rng()
-            .sample_iter(&Alphanumeric)
-            .take(64)
-            .map(char::from)
-            .collect()
-    };
+    let secret = generate_secret();
     write_private_file(&path, secret.as_bytes())
         .with_context(|| format!("failed to write {}", path.display()))?;
     Ok(secret.into_bytes())
+}
+
+/// A new signing secret: 64 random letters and digits.
+pub fn generate_secret() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(64)
+        .map(char::from)
+        .collect()
 }
 
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {

@@ -192,7 +192,6 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let total = data.items.len();
     let mut created = 0;
     // One index commit for the whole load instead of one per write.
-    let seq_before = state.search.index.last_seq().ok().flatten().unwrap_or(0);
     state.search.defer_indexing(true);
     for (index, item) in data.items.into_iter().enumerate() {
         let exists = content::Entity::find()
@@ -209,7 +208,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
         }
     }
     state.search.defer_indexing(false);
-    crate::service::search::replay(state, seq_before)
+    crate::service::search::replay(state)
         .await
         .context("failed to index the demo data")?;
     seed_matching(state, secretariat, &callers[3]).await?;

@@ -106,6 +106,7 @@ where
 
 pub mod alerts;
 pub mod audit;
+pub mod cluster;
 pub mod content;
 pub mod events;
 pub mod inbox;

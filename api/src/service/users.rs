@@ -104,6 +104,7 @@ pub async fn login(
     let attempt = match state
         .throttle
         .admit_login(&email, caller.client_address.as_deref())
+        .await
     {
         Ok(attempt) => attempt,
         Err(throttled) => {
@@ -131,7 +132,7 @@ pub async fn login(
         .await?;
     match user {
         Some(user) if matches => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             audit::record(
                 state.db.connection(),
                 caller,
@@ -144,7 +145,7 @@ pub async fn login(
             issue_tokens(state, &user, None).await
         }
         _ => {
-            attempt.count();
+            attempt.count().await;
             audit::record(
                 state.db.connection(),
                 caller,
@@ -177,18 +178,19 @@ pub async fn register(
         .transpose()?;
     let attempt = state
         .throttle
-        .admit_registration(caller.client_address.as_deref())?;
+        .admit_registration(caller.client_address.as_deref())
+        .await?;
     let exists = users::Entity::find()
         .filter(users::Column::Email.eq(email.clone()))
         .one(state.db.connection())
         .await?;
     if exists.is_some() {
-        attempt.count();
+        attempt.count().await;
         return Err(Error::conflict("an account with this email already exists"));
     }
     // A full hashing queue answers RATE_LIMITED here, and the sign-up is taken back.
     let password_hash = state.hashing.hash(password_text.to_owned()).await?;
-    attempt.count();
+    attempt.count().await;
     let timestamp = now();
     let id = uuid::Uuid::now_v7().to_string();
     let transaction = state.db.begin_write().await?;

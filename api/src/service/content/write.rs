@@ -87,6 +87,7 @@ pub async fn create_with_seed_key(
             status,
             published_at: None,
             seed_key,
+            announce: publish,
         },
     )
     .await?;
@@ -94,6 +95,7 @@ pub async fn create_with_seed_key(
         audit_transition(&*transaction, caller, &id, Status::Draft, status).await?;
     }
     let record = reload(&*transaction, &id).await?;
+    state.search.claim_own(seq);
     transaction.commit().await?;
     crate::service::search::sync(state, std::slice::from_ref(&id), seq).await;
     if publish {
@@ -112,6 +114,8 @@ pub(crate) struct NewItem<'a> {
     /// For a published or archived item: when it was published (now when not given).
     pub published_at: Option<DateTime<Utc>>,
     pub seed_key: Option<String>,
+    /// Whether subscribers are told of it as a publication (not for an import's old items).
+    pub announce: bool,
 }
 
 /// Inserts `item` with its parts, its history (created as a draft by its author, then moved
@@ -127,6 +131,7 @@ pub(crate) async fn insert(
         status,
         published_at,
         seed_key,
+        announce,
     } = item;
     let id = uuid::Uuid::now_v7().to_string();
     let timestamp = now();
@@ -177,7 +182,8 @@ pub(crate) async fn insert(
         )
         .await?;
     }
-    let seq = append_change(connection, &id, "CREATED", timestamp).await?;
+    let published = announce && status == Status::Published;
+    let seq = append_change(connection, &id, "CREATED", published, timestamp).await?;
     Ok((id, seq))
 }
 
@@ -267,8 +273,9 @@ pub async fn update(
         )
         .await?;
     }
-    let seq = append_change(&*transaction, id, "UPDATED", timestamp).await?;
+    let seq = append_change(&*transaction, id, "UPDATED", false, timestamp).await?;
     let record = reload(&*transaction, id).await?;
+    state.search.claim_own(seq);
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;
     Ok(record)
@@ -342,7 +349,14 @@ pub async fn transition(
         timestamp,
     )
     .await?;
-    let seq = append_change(&*transaction, id, "STATUS_CHANGED", timestamp).await?;
+    let seq = append_change(
+        &*transaction,
+        id,
+        "STATUS_CHANGED",
+        to == Status::Published,
+        timestamp,
+    )
+    .await?;
     audit_transition(&*transaction, caller, id, from, to).await?;
     let mut notified = Vec::new();
     if matches!(action, Action::Approve | Action::Reject) {
@@ -364,6 +378,7 @@ pub async fn transition(
         .await?;
     }
     let record = reload(&*transaction, id).await?;
+    state.search.claim_own(seq);
     transaction.commit().await?;
     crate::service::search::sync(state, &[id.to_owned()], seq).await;
     state.live.notified(&notified);
@@ -516,16 +531,19 @@ async fn record_history(
 }
 
 /// Appends to the change log inside the caller's transaction: the change and its log row
-/// commit together or not at all. Returns the row's sequence number.
+/// commit together or not at all. `published`: the change made the item PUBLISHED, which
+/// every node announces to its subscribers. Returns the row's sequence number.
 pub async fn append_change(
     connection: &impl ConnectionTrait,
     content_id: &str,
     operation: &str,
+    published: bool,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let inserted = change_log::Entity::insert(change_log::ActiveModel {
         content_id: Set(content_id.to_owned()),
         operation: Set(operation.to_owned()),
+        published: Set(published),
         created_at: Set(at),
         ..Default::default()
     })

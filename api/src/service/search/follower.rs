@@ -1,21 +1,28 @@
 //! Following the change log: every write's own index update (`sync`), the catch-up at start,
-//! the poller that picks up other processes' writes, and the rebuild from the tables.
+//! the follower that applies other processes' writes (told by PostgreSQL's notifications, and
+//! polling in case one is lost), and the rebuild from the tables. `progress` says which
+//! numbers are applied and which are still waited for.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use entities::{change_log, content};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
 use search::{Change, OpenState};
 
 use super::documents::{changes_for, documents_for};
-use super::{POLL_INTERVAL, REBUILD_BATCH, REPLAY_WINDOW};
+use super::{REBUILD_BATCH, REBUILD_OVERLAP, REPLAY_BATCH};
 use crate::error::{Error, Result};
 use crate::service::content::Status;
 use crate::state::AppState;
 
 /// Brings the index up to date with the items `ids` after the change `seq`, and waits until
 /// the change is searchable. A failure is logged, not returned: the write itself is durable,
-/// and the poller (or the next start) repairs the index from the change log.
+/// and the follower (or the next start) repairs the index from the change log.
 pub async fn sync(state: &AppState, ids: &[String], seq: i64) {
     let Some(indexer) = &state.search.indexer else {
         return;
@@ -29,18 +36,19 @@ pub async fn sync(state: &AppState, ids: &[String], seq: i64) {
             // A draft that was never published is not in the index: nothing to commit.
             return Ok(());
         }
+        let settled = state.search.progress().settled();
         indexer
-            .apply(changes, Some(seq))
+            .apply(changes, Some(settled))
             .await
             .map_err(|error| Error::Internal(error.into()))
     }
     .await;
     match outcome {
-        Ok(()) => state.search.remember([seq]),
+        Ok(()) => state.search.progress().mark_applied([seq]),
         Err(error) => tracing::error!(
             ?error,
             seq,
-            "failed to index a change; the poller will retry it"
+            "failed to index a change; the follower will retry it"
         ),
     }
 }
@@ -52,6 +60,11 @@ pub async fn run(state: AppState) {
         state.search.mark_ready();
         return;
     }
+    let poll = state.cluster.settings.change_poll;
+    state
+        .search
+        .progress()
+        .set_stale_after((3 * poll).max(std::time::Duration::from_secs(3)));
     if let Err(error) = catch_up(&state).await {
         tracing::error!(
             ?error,
@@ -59,60 +72,132 @@ pub async fn run(state: AppState) {
         );
     }
     state.search.mark_ready();
-    let mut watermark = state.search.index.last_seq().ok().flatten().unwrap_or(0);
     loop {
-        tokio::time::sleep(POLL_INTERVAL).await;
-        match replay(&state, watermark).await {
-            Ok(newest) => watermark = watermark.max(newest),
-            Err(error) => tracing::warn!(?error, "following the change log failed; retrying"),
+        // Woken by a notification (several arriving meanwhile wake it once: one group
+        // commit for all), or by the poll when notifications are lost or not available.
+        let _ = tokio::time::timeout(poll, state.cluster.changes.notified()).await;
+        if let Err(error) = replay(&state).await {
+            tracing::warn!(?error, "following the change log failed; retrying");
         }
     }
 }
 
-/// Brings the index up to date once: a rebuild when it was found fresh, a replay of the
-/// change log after its last commit otherwise.
+/// Brings the index up to date once: a rebuild when it was found fresh (or behind what
+/// compaction kept of the log), a replay of the change log after its last commit otherwise.
 pub async fn catch_up(state: &AppState) -> Result<()> {
     match state.search.open_state {
         OpenState::Fresh => {
             tracing::info!("building the search index from the database");
             rebuild(state, |_, _| {}).await
         }
-        OpenState::Existing { last_seq } => replay(state, last_seq).await.map(|_| ()),
+        OpenState::Existing { .. } => replay(state).await,
     }
 }
 
-/// Re-applies every change after `after_seq` (and, within the replay window, any earlier one
-/// not yet applied). Returns the newest sequence number seen.
-pub async fn replay(state: &AppState, after_seq: i64) -> Result<i64> {
+/// Applies every change-log entry after the settled point that is not applied yet, in
+/// batches, one index commit per batch; rebuilds instead when compaction removed entries
+/// this index still needed.
+pub async fn replay(state: &AppState) -> Result<()> {
     let Some(indexer) = &state.search.indexer else {
-        return Ok(after_seq);
+        return Ok(());
     };
-    let rows = change_log::Entity::find()
-        .filter(change_log::Column::Seq.gt(after_seq - REPLAY_WINDOW))
-        .order_by_asc(change_log::Column::Seq)
-        .all(state.db.connection())
-        .await?;
-    let pending: Vec<&change_log::Model> = rows
-        .iter()
-        .filter(|row| !state.search.was_applied(row.seq))
-        .collect();
-    let Some(newest) = pending.iter().map(|row| row.seq).max() else {
-        return Ok(after_seq);
-    };
-    let mut ids: Vec<String> = pending.iter().map(|row| row.content_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let changes = changes_for(state.db.connection(), &state.reference, &ids).await?;
-    if changes.is_empty() {
-        state.search.remember(pending.iter().map(|row| row.seq));
-        return Ok(newest.max(after_seq));
+    let connection = state.db.connection();
+    let started = Instant::now();
+    // Transactions older than this had ended before the read below began.
+    let finished_below = transaction_horizon(connection, "xmin").await?;
+    loop {
+        let settled = state.search.progress().settled();
+        let rows = change_log::Entity::find()
+            .filter(change_log::Column::Seq.gt(settled))
+            .order_by_asc(change_log::Column::Seq)
+            .limit(REPLAY_BATCH)
+            .all(connection)
+            .await?;
+        // Any transaction that holds a number missing from this read has an id below this.
+        let horizon = transaction_horizon(connection, "xmax").await?;
+        if rows.first().is_some_and(|row| row.seq > settled + 1) {
+            let trimmed = crate::service::cluster::trimmed_seq(connection).await?;
+            state.search.progress().note_trimmed(trimmed);
+            if trimmed > settled {
+                tracing::warn!(
+                    settled,
+                    trimmed,
+                    "the change log was trimmed past this index; rebuilding it from the tables"
+                );
+                return rebuild(state, |_, _| {}).await;
+            }
+        }
+        let pending: Vec<&change_log::Model> = {
+            let progress = state.search.progress();
+            rows.iter()
+                .filter(|row| !progress.is_applied(row.seq))
+                .collect()
+        };
+        // Publications made by other processes, announced to this node's subscribers once the
+        // index holds them (this process's own writes announce theirs).
+        let announced: Vec<&str> = {
+            let progress = state.search.progress();
+            pending
+                .iter()
+                .filter(|row| row.published && !progress.is_own(row.seq))
+                .map(|row| row.content_id.as_str())
+                .collect()
+        };
+
+        if !pending.is_empty() {
+            let mut ids: Vec<String> = pending.iter().map(|row| row.content_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let changes = changes_for(connection, &state.reference, &ids).await?;
+            if !changes.is_empty() {
+                indexer
+                    .apply(changes, Some(settled))
+                    .await
+                    .map_err(|error| Error::Internal(error.into()))?;
+            }
+        }
+        {
+            let mut progress = state.search.progress();
+            progress.mark_applied(pending.iter().map(|row| row.seq));
+            if let Some(last) = rows.last() {
+                let seen: BTreeSet<i64> = rows.iter().map(|row| row.seq).collect();
+                progress.note_read(&seen, last.seq, horizon);
+            }
+        }
+        for id in announced {
+            state.live.published(id);
+        }
+        if (rows.len() as u64) < REPLAY_BATCH {
+            break;
+        }
     }
-    indexer
-        .apply(changes, Some(newest))
-        .await
-        .map_err(|error| Error::Internal(error.into()))?;
-    state.search.remember(pending.iter().map(|row| row.seq));
-    Ok(newest.max(after_seq))
+    let mut progress = state.search.progress();
+    if let Some(finished_below) = finished_below {
+        progress.close_gaps(finished_below);
+    }
+    progress.caught_up(started);
+    Ok(())
+}
+
+/// PostgreSQL's transaction-id horizon of a snapshot taken now (`xmin`: the oldest
+/// transaction still running; `xmax`: one past the newest started), as a 64-bit id. `None`
+/// under SQLite, which commits one writer at a time.
+async fn transaction_horizon(
+    connection: &impl ConnectionTrait,
+    bound: &'static str,
+) -> Result<Option<i64>> {
+    if connection.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(None);
+    }
+    let statement = Statement::from_string(
+        DatabaseBackend::Postgres,
+        format!("SELECT pg_snapshot_{bound}(pg_current_snapshot())::text::bigint AS horizon"),
+    );
+    let row = connection
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no snapshot horizon")))?;
+    Ok(Some(row.try_get::<i64>("", "horizon")?))
 }
 
 /// Rebuilds the index from the database: every published item, in batches, reporting
@@ -123,8 +208,9 @@ pub async fn rebuild(state: &AppState, progress: impl Fn(u64, u64)) -> Result<()
             "the search index is locked by another process (is a server running?)"
         )));
     };
-    // The sequence number is read before the items: a change committed meanwhile is then
-    // replayed below rather than lost.
+    state.search.rebuilds.fetch_add(1, Ordering::Relaxed);
+    // The log's newest entries are read before the items: a change committed meanwhile, or
+    // one whose transaction was still open, is then replayed after rather than lost.
     let newest_seq: i64 = change_log::Entity::find()
         .select_only()
         .column_as(change_log::Column::Seq.max(), "seq")
@@ -132,7 +218,16 @@ pub async fn rebuild(state: &AppState, progress: impl Fn(u64, u64)) -> Result<()
         .one(state.db.connection())
         .await?
         .flatten()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(crate::service::cluster::trimmed_seq(state.db.connection()).await?);
+    let overlap_from = (newest_seq - REBUILD_OVERLAP).max(0);
+    let present: Vec<i64> = change_log::Entity::find()
+        .select_only()
+        .column(change_log::Column::Seq)
+        .filter(change_log::Column::Seq.gt(overlap_from))
+        .into_tuple::<i64>()
+        .all(state.db.connection())
+        .await?;
     let published =
         || content::Entity::find().filter(content::Column::Status.eq(Status::Published.as_str()));
     let total = sea_orm::PaginatorTrait::count(published(), state.db.connection()).await?;
@@ -167,19 +262,29 @@ pub async fn rebuild(state: &AppState, progress: impl Fn(u64, u64)) -> Result<()
         staged = Some(indexer.stage(changes, first).map_err(internal)?);
         progress(done, total);
     }
+    // Recorded with the commit: where a restart would replay from, were this the last.
     match staged {
         Some(last) => {
             last.wait().await.map_err(internal)?;
             indexer
-                .apply(Vec::new(), Some(newest_seq))
+                .apply(Vec::new(), Some(overlap_from))
                 .await
                 .map_err(internal)?;
         }
         None => indexer
-            .replace_all(Vec::new(), newest_seq)
+            .replace_all(Vec::new(), overlap_from)
             .await
             .map_err(internal)?,
     }
-    replay(state, newest_seq).await?;
-    Ok(())
+    state.search.progress().restart_from(
+        overlap_from,
+        present.into_iter().filter(|seq| *seq <= newest_seq),
+    );
+    Box::pin(replay(state)).await?;
+    // One more commit records how far the replay settled.
+    let settled = state.search.progress().settled();
+    indexer
+        .apply(Vec::new(), Some(settled))
+        .await
+        .map_err(internal)
 }

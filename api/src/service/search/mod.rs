@@ -10,29 +10,33 @@
 //! commit recorded (or is rebuilt when missing, corrupt or built by another analyzer), and a
 //! poller follows changes other processes make (other API nodes, the command line).
 
-use std::collections::BTreeSet;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use search::{Indexer, OpenState, SearchIndex};
 
 mod documents;
 mod follower;
+mod progress;
 pub(crate) mod query;
 
 pub use documents::changes_for;
 pub use follower::{catch_up, rebuild, replay, run, sync};
+pub use progress::FeedStatus;
+use progress::Progress;
 pub use query::{
     SearchFilter, SearchPage, SearchRequest, SearchSort, SuggestionRecord, search, suggest,
     today_days,
 };
 
-/// Change-log rows below the newest applied one that are still looked at again: under
-/// PostgreSQL, transactions can commit in another order than their sequence numbers.
-pub(super) const REPLAY_WINDOW: i64 = 1_000;
-/// How often the poller looks for changes made by other processes.
-pub(super) const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Change-log entries below the newest at a rebuild that are looked at again after it: an
+/// entry among them that was not yet committed when the rebuild read the tables is applied
+/// when it commits. (A transaction left open across more writes than this would be missed
+/// by a rebuild that ran meanwhile; PostgreSQL's `idle_in_transaction_session_timeout`, in
+/// docs/deployment.md, ends such transactions.)
+pub(super) const REBUILD_OVERLAP: i64 = 10_000;
+/// Change-log entries read per step of a replay.
+pub(super) const REPLAY_BATCH: u64 = 5_000;
 /// Items per rebuild batch.
 pub(super) const REBUILD_BATCH: u64 = 1_000;
 
@@ -45,8 +49,10 @@ pub struct SearchService {
     pub(super) ready: tokio::sync::watch::Sender<bool>,
     /// While set, writes leave indexing to a later `replay` (bulk loads such as the demo seed).
     pub(super) deferred: AtomicBool,
-    /// Sequence numbers applied recently, so the poller skips what the write path did.
-    pub(super) applied: Mutex<BTreeSet<i64>>,
+    /// How far the index has applied the change log, and how far behind it is.
+    pub(super) progress: Mutex<Progress>,
+    /// Full rebuilds since start.
+    pub(super) rebuilds: AtomicU64,
 }
 
 impl SearchService {
@@ -55,6 +61,10 @@ impl SearchService {
         glossary: search::glossary::Glossary,
     ) -> anyhow::Result<SearchService> {
         let (index, open_state) = SearchIndex::open(index_dir, glossary)?;
+        let settled = match open_state {
+            OpenState::Existing { last_seq } => last_seq,
+            OpenState::Fresh => 0,
+        };
         let indexer = match Indexer::start(&index) {
             Ok(indexer) => Some(indexer),
             Err(search::Error::Locked) => {
@@ -71,7 +81,8 @@ impl SearchService {
             open_state,
             ready: tokio::sync::watch::Sender::new(false),
             deferred: AtomicBool::new(false),
-            applied: Mutex::new(BTreeSet::new()),
+            progress: Mutex::new(Progress::new(settled)),
+            rebuilds: AtomicU64::new(0),
         })
     }
 
@@ -105,20 +116,37 @@ impl SearchService {
         self.indexer.is_some()
     }
 
-    pub(super) fn remember(&self, seqs: impl IntoIterator<Item = i64>) {
-        if let Ok(mut applied) = self.applied.lock() {
-            applied.extend(seqs);
-            if let Some(&newest) = applied.iter().next_back() {
-                let keep_from = newest - 2 * REPLAY_WINDOW;
-                *applied = applied.split_off(&keep_from);
-            }
-        }
+    /// The change feed's state now, for `/readyz` and `/metrics`.
+    pub fn feed_status(&self) -> FeedStatus {
+        self.progress()
+            .status(self.rebuilds.load(Ordering::Relaxed))
     }
 
-    pub(super) fn was_applied(&self, seq: i64) -> bool {
-        self.applied
-            .lock()
-            .map(|applied| applied.contains(&seq))
-            .unwrap_or(false)
+    /// Whether this node may take traffic: caught up after start, and not behind by more
+    /// than `max_lag`.
+    pub fn is_current(&self, max_lag: std::time::Duration) -> bool {
+        self.is_ready() && self.feed_status().lag <= max_lag
+    }
+
+    /// An entry this process is writing, before its transaction commits: its write announces
+    /// it, so the follower must not (see `Progress::claim_own`).
+    pub fn claim_own(&self, seq: i64) {
+        self.progress().claim_own(seq);
+    }
+
+    /// Compaction removed the change log's entries up to `trimmed`.
+    pub fn note_trimmed(&self, trimmed: i64) {
+        self.progress().note_trimmed(trimmed);
+    }
+
+    /// A change was announced (PostgreSQL's notification): the index is behind until it
+    /// applies it.
+    pub fn note_announced(&self) {
+        self.progress().note_announced();
+    }
+
+    /// The progress is plain numbers, consistent after any panic: a poisoned lock is used as is.
+    pub(super) fn progress(&self) -> MutexGuard<'_, Progress> {
+        self.progress.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
