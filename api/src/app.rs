@@ -217,7 +217,9 @@ impl Application {
         tokio::spawn(alert_worker);
         let schema = crate::graphql::build(state.clone());
         let router = crate::http::router(state.clone(), schema, serve);
-        tokio::spawn(crate::service::search::run(state.clone()));
+        tokio::spawn(crate::db::in_background(crate::service::search::run(
+            state.clone(),
+        )));
         let listener = TcpListener::bind(serve.bind)
             .await
             .with_context(|| format!("failed to listen on {}", serve.bind))?;

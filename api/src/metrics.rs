@@ -133,7 +133,7 @@ impl Metrics {
         }
         let _ = writeln!(
             text,
-            "# HELP infoharbor_database_queries_total Statements sent to the database."
+            "# HELP infoharbor_database_queries_total Statements sent to the database, but for background work (following the change log, heartbeats, compaction)."
         );
         let _ = writeln!(text, "# TYPE infoharbor_database_queries_total counter");
         let _ = writeln!(text, "infoharbor_database_queries_total {database_queries}");

@@ -146,12 +146,13 @@ pub async fn shared_secret(connection: &DatabaseConnection, fresh: String) -> Re
 /// Starts what a serving node runs beside its requests: the heartbeat and compaction, and
 /// under PostgreSQL the listener and the relay of happenings.
 pub fn start(state: &AppState) {
-    tokio::spawn(maintain(state.clone()));
+    use crate::db::in_background;
+    tokio::spawn(in_background(maintain(state.clone())));
     if state.db.backend() == DatabaseBackend::Postgres {
         let (sender, receiver) = tokio::sync::mpsc::channel(RELAY_BACKLOG);
         state.live.relay_to(sender);
-        tokio::spawn(relay(state.clone(), receiver));
-        tokio::spawn(listen(state.clone()));
+        tokio::spawn(in_background(relay(state.clone(), receiver)));
+        tokio::spawn(in_background(listen(state.clone())));
     }
 }
 

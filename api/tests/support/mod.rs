@@ -1,9 +1,15 @@
 //! What the tests that start the real `infoharbor` binary share: a [`Workspace`] (a data dir
 //! and, when INFOHARBOR_TEST_DATABASE_URL is set, a PostgreSQL database of its own) that runs
-//! the binary's commands and serves, and the few HTTP calls every such test makes.
+//! the binary's commands and serves, and the few HTTP calls every such test makes. Several
+//! servers on one database (a cluster) are in [`cluster`].
+
+pub mod cluster;
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
@@ -48,17 +54,11 @@ impl Workspace {
     }
 
     pub fn command(&self, arguments: &[&str]) -> Command {
-        let mut command = Command::new(binary());
-        command
-            .args(["--data-dir", self.data_dir.path().to_str().unwrap()])
-            .args(arguments)
-            .env_remove("HARBOR_JWT_SECRET")
-            .env("RUST_LOG", "info");
-        match &self.database_url {
-            Some(url) => command.env("DATABASE_URL", url),
-            None => command.env_remove("DATABASE_URL"),
-        };
-        command
+        command_in(
+            self.data_dir.path(),
+            self.database_url.as_deref(),
+            arguments,
+        )
     }
 
     pub fn run(&self, arguments: &[&str], stdin: &str) -> Output {
@@ -85,33 +85,73 @@ impl Workspace {
     }
 
     /// Starts `serve` on a free port and returns it with its base URL, read from its log.
+    #[allow(
+        dead_code,
+        reason = "tests/cluster.rs starts its servers as cluster nodes instead"
+    )]
     pub fn serve(&self) -> (Child, String) {
-        let mut child = self
-            .command(&["serve", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = BufReader::new(child.stderr.take().unwrap());
-        let (address_sender, address) = std::sync::mpsc::channel();
-        // Reads the whole log, so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in log.lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("address=").nth(1) {
-                    let _ = address_sender.send(
-                        rest.split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    );
-                }
-            }
-        });
-        let address = address
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the server logs its address within a minute");
-        (child, format!("http://{address}"))
+        let (child, address) = spawn_server(
+            &mut self.command(&["serve", "--bind", "127.0.0.1:0"]),
+            |_line| {},
+        );
+        let base_url =
+            logged_base_url(&address).expect("the server logs its address within a minute");
+        (child, base_url)
     }
+}
+
+/// The binary with `arguments`, on `data_dir` and the database at `database_url` (the SQLite
+/// file in the data dir when `None`), logging at info level and never with a JWT secret from
+/// the caller's environment.
+pub fn command_in(data_dir: &Path, database_url: Option<&str>, arguments: &[&str]) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .args(["--data-dir", data_dir.to_str().unwrap()])
+        .args(arguments)
+        .env_remove("HARBOR_JWT_SECRET")
+        .env("RUST_LOG", "info");
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    command
+}
+
+/// Spawns a `serve` command. A thread reads its whole log, so the server never blocks on a
+/// full pipe, hands each line to `on_line`, and sends every address the log names
+/// (`address=127.0.0.1:PORT`) on the returned channel; see [`logged_base_url`].
+pub fn spawn_server(
+    command: &mut Command,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> (Child, Receiver<String>) {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = BufReader::new(child.stderr.take().unwrap());
+    let (address_sender, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in log.lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("address=").nth(1) {
+                let _ = address_sender.send(
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+            on_line(&line);
+        }
+    });
+    (child, address)
+}
+
+/// The base URL (`http://127.0.0.1:PORT`) of a server from [`spawn_server`], once it logs
+/// that it listens; an error when it does not within a minute or its log ends first.
+pub fn logged_base_url(address: &Receiver<String>) -> Result<String, RecvTimeoutError> {
+    let address = address.recv_timeout(Duration::from_secs(60))?;
+    Ok(format!("http://{address}"))
 }
 
 pub async fn graphql(base_url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
@@ -138,6 +178,10 @@ pub async fn login(base_url: &str, email: &str, password: &str) -> String {
         .to_owned()
 }
 
+#[allow(
+    dead_code,
+    reason = "tests/cluster.rs kills its nodes: open websockets would hold up a graceful stop"
+)]
 pub fn terminate(mut child: Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

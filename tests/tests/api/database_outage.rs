@@ -210,5 +210,15 @@ async fn the_database_going_away_fails_requests_cleanly_and_service_resumes_by_i
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.ok(Some(&author.token), create, input()).await;
-    assert_eq!(ready(&app).await, 200);
+    // Ready again once the index has read the change log since the outage (its next poll,
+    // or the notification of the write above once the listener has reconnected).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ready(&app).await != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "/readyz did not recover within 5 s of the database's return"
+        );
+        // Waiting for the server's own background follower; nothing here to await.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -65,11 +65,14 @@ pub async fn run(state: AppState) {
         .search
         .progress()
         .set_stale_after((3 * poll).max(std::time::Duration::from_secs(3)));
-    if let Err(error) = catch_up(&state).await {
+    // Not ready until caught up: a load balancer must not send traffic to a node whose
+    // index misses what the database holds.
+    while let Err(error) = catch_up(&state).await {
         tracing::error!(
             ?error,
-            "the search index could not catch up with the database; it will keep trying"
+            "the search index could not catch up with the database; trying again"
         );
+        tokio::time::sleep(poll).await;
     }
     state.search.mark_ready();
     loop {
@@ -218,9 +221,12 @@ pub async fn rebuild(state: &AppState, progress: impl Fn(u64, u64)) -> Result<()
         .one(state.db.connection())
         .await?
         .flatten()
-        .unwrap_or(0)
-        .max(crate::service::cluster::trimmed_seq(state.db.connection()).await?);
-    let overlap_from = (newest_seq - REBUILD_OVERLAP).max(0);
+        .unwrap_or(0);
+    // Entries up to the trimmed point are gone from the log; the tables hold what they did.
+    let trimmed = crate::service::cluster::trimmed_seq(state.db.connection()).await?;
+    state.search.note_trimmed(trimmed);
+    let newest_seq = newest_seq.max(trimmed);
+    let overlap_from = (newest_seq - REBUILD_OVERLAP).max(trimmed);
     let present: Vec<i64> = change_log::Entity::find()
         .select_only()
         .column(change_log::Column::Seq)
