@@ -105,17 +105,17 @@ pub struct ServeConfig {
     pub change_poll_ms: u64,
     /// How far behind the change log a node may be, in seconds, and still answer `/readyz`
     /// with 200.
-    #[arg(long, env = "HARBOR_MAX_LAG_SECS", default_value_t = crate::limits::DEFAULT_MAX_LAG_SECS, global = true)]
+    #[arg(long, env = "HARBOR_MAX_LAG_SECS", default_value_t = crate::limits::DEFAULT_MAX_LAG_SECS, value_parser = clap::value_parser!(u64).range(1..=24 * 60 * 60), global = true)]
     pub max_lag_secs: u64,
     /// Change-log entries younger than this many seconds are kept; older ones that every live
     /// node has applied are removed.
-    #[arg(long, env = "HARBOR_CHANGE_LOG_RETENTION_SECS", default_value_t = crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS, global = true)]
+    #[arg(long, env = "HARBOR_CHANGE_LOG_RETENTION_SECS", default_value_t = crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS, value_parser = clap::value_parser!(u64).range(0..=10 * 365 * 24 * 60 * 60), global = true)]
     pub change_log_retention_secs: u64,
     /// A node not heard from for this many seconds no longer holds back compaction.
-    #[arg(long, env = "HARBOR_NODE_TIMEOUT_SECS", default_value_t = crate::limits::DEFAULT_NODE_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    #[arg(long, env = "HARBOR_NODE_TIMEOUT_SECS", default_value_t = crate::limits::DEFAULT_NODE_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=365 * 24 * 60 * 60), global = true)]
     pub node_timeout_secs: u64,
     /// How often a node compacts the change log, in seconds.
-    #[arg(long, env = "HARBOR_COMPACT_EVERY_SECS", default_value_t = crate::limits::DEFAULT_COMPACT_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    #[arg(long, env = "HARBOR_COMPACT_EVERY_SECS", default_value_t = crate::limits::DEFAULT_COMPACT_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60 * 60), global = true)]
     pub compact_every_secs: u64,
 }
 

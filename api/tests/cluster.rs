@@ -342,6 +342,70 @@ async fn interleaved_transactions_that_commit_out_of_order_lose_no_change() {
     cluster.finish([a, b]).await;
 }
 
+/// A transaction that took its id *before* another, but its change-log number *after* it,
+/// commits first: the other (younger id, older number) is still open when every transaction
+/// older than it has ended. Its number must still be waited for, not taken for a rollback.
+#[tokio::test]
+async fn a_gap_held_by_a_younger_transaction_is_waited_for() {
+    let Some(cluster) = Cluster::new().await else {
+        return;
+    };
+    add_writer(&cluster);
+    let [a, b] = cluster.start_nodes(["A", "B"], &[]);
+    all_ready(&[&a, &b]).await;
+    let token = login(&a.base_url, WRITER, PASSWORD).await;
+    let (old_x, old_y) = (unique_word(), unique_word());
+    for word in [&old_x, &old_y] {
+        create_and_publish(&a, &token, &format!("Item {word}")).await;
+    }
+    found_within(&b, &old_y, CONVERGE_WITHIN).await;
+    let database = cluster.database().await;
+    let key_x = key_of(&database, &format!("Item {old_x}")).await;
+    let key_y = key_of(&database, &format!("Item {old_y}")).await;
+
+    // The elder takes its transaction id (a first write) but not yet a log number.
+    let (new_x, new_y) = (unique_word(), unique_word());
+    let elder = database.begin().await.unwrap();
+    let renamed = execute(
+        &elder,
+        "UPDATE content SET title = $1, updated_at = now() WHERE id = $2",
+        vec![format!("Item {new_y}").into(), key_y.clone().into()],
+    )
+    .await;
+    assert_eq!(renamed, 1);
+    // The younger takes its id and then the next log number, and stays open.
+    let younger = database.begin().await.unwrap();
+    let seq_x = rename_in(&younger, &key_x, &format!("Item {new_x}")).await;
+    // The elder takes the number after and commits: the younger's number is a gap.
+    let seq_y = log_change_in(&elder, &key_y).await;
+    assert!(seq_y > seq_x);
+    elder.commit().await.unwrap();
+    found_within(&b, &new_y, CONVERGE_WITHIN).await;
+    // Another write makes every node read the log again, now that the elder has ended.
+    let later = unique_word();
+    create_and_publish(&a, &token, &format!("Later {later}")).await;
+    found_within(&b, &later, CONVERGE_WITHIN).await;
+    for node in [&a, &b] {
+        let (_, ready) = readyz(node).await;
+        assert!(
+            ready["appliedSeq"].as_i64().is_some_and(|applied| applied < seq_x)
+                && ready["openGaps"].as_i64().is_some_and(|gaps| gaps >= 1),
+            "node {} still waits for the open transaction's entry {seq_x}: {ready}",
+            node.name
+        );
+    }
+    younger.commit().await.unwrap();
+    tokio::join!(
+        found_within(&b, &new_x, CONVERGE_WITHIN),
+        found_within(&a, &new_x, CONVERGE_WITHIN)
+    );
+    let head = max_seq(&database).await;
+    for node in [&a, &b] {
+        settled_at(node, head).await;
+    }
+    cluster.finish([a, b]).await;
+}
+
 #[tokio::test]
 async fn an_alert_fires_once_per_cluster() {
     let Some(cluster) = Cluster::new().await else {

@@ -19,6 +19,7 @@ pub struct Migration;
 enum ChangeLog {
     Table,
     Published,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -60,6 +61,16 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(ChangeLog::Table)
                     .add_column(boolean(ChangeLog::Published).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // Compaction finds the oldest entry within the retention by it.
+        manager
+            .create_index(
+                Index::create()
+                    .name("change_log_by_created_at")
+                    .table(ChangeLog::Table)
+                    .col(ChangeLog::CreatedAt)
                     .to_owned(),
             )
             .await?;
@@ -128,6 +139,14 @@ impl MigrationTrait for Migration {
                 .execute_unprepared("DROP FUNCTION IF EXISTS infoharbor_notify_change()")
                 .await?;
         }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("change_log_by_created_at")
+                    .table(ChangeLog::Table)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             ThrottleCounts::Table.into_iden(),
             ClusterSettings::Table.into_iden(),

@@ -147,7 +147,11 @@ pub async fn shared_secret(connection: &DatabaseConnection, fresh: String) -> Re
 /// under PostgreSQL the listener and the relay of happenings.
 pub fn start(state: &AppState) {
     use crate::db::in_background;
-    tokio::spawn(in_background(maintain(state.clone())));
+    if state.search.has_writer() {
+        // A node that follows the log reports how far; one that does not (its index is held
+        // by another process) must not hold compaction back.
+        tokio::spawn(in_background(maintain(state.clone())));
+    }
     if state.db.backend() == DatabaseBackend::Postgres {
         let (sender, receiver) = tokio::sync::mpsc::channel(RELAY_BACKLOG);
         state.live.relay_to(sender);
@@ -212,7 +216,13 @@ async fn listen_once(
     // Whatever was announced before this listener was: read it now.
     state.cluster.changes.notify_one();
     loop {
-        let notification = listener.recv().await?;
+        let Some(notification) = listener.try_recv().await? else {
+            // The connection dropped and is made again on the next call: whatever was
+            // announced meanwhile is lost, so read the log now.
+            state.search.note_announced();
+            state.cluster.changes.notify_one();
+            continue;
+        };
         if notification.channel() == CHANGES_CHANNEL {
             state.search.note_announced();
             state.cluster.changes.notify_one();
@@ -253,6 +263,8 @@ async fn maintain(state: AppState) {
 
 async fn heartbeat(state: &AppState, started_at: chrono::DateTime<Utc>) -> Result<()> {
     let applied_seq = state.search.feed_status().applied_seq;
+    // A write like any other: under SQLite it queues behind the requests' writers.
+    let transaction = state.db.begin_write().await?;
     cluster_nodes::Entity::insert(cluster_nodes::ActiveModel {
         node_id: Set(state.cluster.node_id.clone()),
         applied_seq: Set(applied_seq),
@@ -270,10 +282,15 @@ async fn heartbeat(state: &AppState, started_at: chrono::DateTime<Utc>) -> Resul
             ])
             .to_owned(),
     )
-    .exec_without_returning(state.db.connection())
+    .exec_without_returning(&*transaction)
     .await?;
+    transaction.commit().await?;
     Ok(())
 }
+
+/// Change-log entries removed per transaction by compaction: a first compaction after weeks
+/// must not hold the (SQLite) write lock for long.
+const COMPACTION_CHUNK: i64 = 10_000;
 
 /// Removes the change log's oldest entries: those older than the retention that every live
 /// node (this one included) has applied, always keeping the newest entry. Returns the new
@@ -281,21 +298,20 @@ async fn heartbeat(state: &AppState, started_at: chrono::DateTime<Utc>) -> Resul
 pub async fn compact(state: &AppState) -> Result<Option<i64>> {
     let settings = &state.cluster.settings;
     let now = Utc::now();
-    let live_since = now - chrono::Duration::from_std(settings.node_timeout).unwrap_or_default();
-    let kept_since = now - chrono::Duration::from_std(settings.retention).unwrap_or_default();
+    let before = |duration: Duration| {
+        chrono::Duration::from_std(duration)
+            .ok()
+            .and_then(|duration| now.checked_sub_signed(duration))
+            .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
+    };
+    let (live_since, kept_since) = (before(settings.node_timeout), before(settings.retention));
     let own = state.search.feed_status().applied_seq;
-    let transaction = state.db.begin_write().await?;
-    if transaction.get_database_backend() == DatabaseBackend::Postgres {
-        // One compaction at a time across the cluster (SQLite's writers queue anyway).
-        transaction
-            .execute_unprepared("SELECT pg_advisory_xact_lock(7158263)")
-            .await?;
-    }
+    let connection = state.db.connection();
     let newest: Option<i64> = change_log::Entity::find()
         .select_only()
         .column_as(change_log::Column::Seq.max(), "value")
         .into_tuple::<Option<i64>>()
-        .one(&*transaction)
+        .one(connection)
         .await?
         .flatten();
     let Some(newest) = newest else {
@@ -306,7 +322,7 @@ pub async fn compact(state: &AppState) -> Result<Option<i64>> {
         .column_as(cluster_nodes::Column::AppliedSeq.min(), "value")
         .filter(cluster_nodes::Column::HeartbeatAt.gte(live_since))
         .into_tuple::<Option<i64>>()
-        .one(&*transaction)
+        .one(connection)
         .await?
         .flatten();
     let oldest_young: Option<i64> = change_log::Entity::find()
@@ -314,7 +330,7 @@ pub async fn compact(state: &AppState) -> Result<Option<i64>> {
         .column_as(change_log::Column::Seq.min(), "value")
         .filter(change_log::Column::CreatedAt.gte(kept_since))
         .into_tuple::<Option<i64>>()
-        .one(&*transaction)
+        .one(connection)
         .await?
         .flatten();
     let mut cut = (newest - 1).min(own);
@@ -324,26 +340,38 @@ pub async fn compact(state: &AppState) -> Result<Option<i64>> {
     if let Some(oldest_young) = oldest_young {
         cut = cut.min(oldest_young - 1);
     }
-    let trimmed = trimmed_seq(&*transaction).await?;
-    if cut <= trimmed {
-        return Ok(None);
-    }
-    change_log::Entity::delete_many()
-        .filter(change_log::Column::Seq.lte(cut))
-        .exec(&*transaction)
+    let mut moved = None;
+    loop {
+        let transaction = state.db.begin_write().await?;
+        if transaction.get_database_backend() == DatabaseBackend::Postgres {
+            // One compaction at a time across the cluster (SQLite's writers queue anyway).
+            transaction
+                .execute_unprepared("SELECT pg_advisory_xact_lock(7158263)")
+                .await?;
+        }
+        let trimmed = trimmed_seq(&*transaction).await?;
+        if cut <= trimmed {
+            break;
+        }
+        let upto = cut.min(trimmed.saturating_add(COMPACTION_CHUNK));
+        change_log::Entity::delete_many()
+            .filter(change_log::Column::Seq.lte(upto))
+            .exec(&*transaction)
+            .await?;
+        cluster_settings::Entity::insert(cluster_settings::ActiveModel {
+            name: Set(TRIMMED_SEQ.to_owned()),
+            value: Set(upto.to_string()),
+        })
+        .on_conflict(
+            OnConflict::column(cluster_settings::Column::Name)
+                .update_column(cluster_settings::Column::Value)
+                .to_owned(),
+        )
+        .exec_without_returning(&*transaction)
         .await?;
-    cluster_settings::Entity::insert(cluster_settings::ActiveModel {
-        name: Set(TRIMMED_SEQ.to_owned()),
-        value: Set(cut.to_string()),
-    })
-    .on_conflict(
-        OnConflict::column(cluster_settings::Column::Name)
-            .update_column(cluster_settings::Column::Value)
-            .to_owned(),
-    )
-    .exec_without_returning(&*transaction)
-    .await?;
-    transaction.commit().await?;
-    state.search.note_trimmed(cut);
-    Ok(Some(cut))
+        transaction.commit().await?;
+        state.search.note_trimmed(upto);
+        moved = Some(upto);
+    }
+    Ok(moved)
 }

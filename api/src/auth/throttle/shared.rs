@@ -4,12 +4,14 @@
 //! differs. A single node on SQLite keeps them in memory ([`Throttle`]).
 //!
 //! Counts are kept per table, key and slot (a fifteenth of the table's window, in wall-clock
-//! time every node shares). An attempt is admitted in one transaction that first adds itself
-//! to each of its counts and then reads the windows' sums: concurrent attempts on any node
-//! queue on the same rows, so each sees the others and none slips past a limit; a refused
-//! attempt rolls its additions back. Settling an attempt (the right password) takes it back
+//! time). An attempt whose count is already full is refused by one read, with no write and
+//! no lock (a flood past a limit costs little). Otherwise it is admitted in a transaction that
+//! holds an advisory lock per key it counts under (at most 250 ms of waiting, else refused as
+//! under attack), reads the windows' sums and adds itself: concurrent attempts on any node,
+//! whatever slot their clocks put them in, take their turns, so none slips past a limit. Settling an attempt (the right password) takes it back
 //! and forgets the pair's failures as the in-memory throttle does.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{
@@ -143,7 +145,47 @@ async fn admit<'a>(
     counted: Vec<(Table, Key)>,
     pair: Option<Key>,
 ) -> Result<Admitted<'a>> {
+    let mut looked_up = counted.clone();
+    if let Some(pair) = pair {
+        looked_up.push((Table::KnownPair, pair));
+    }
+    // Refused without a write while a count is already full: a flood past the limit costs
+    // one read per attempt and takes no lock.
+    let before = totals(connection, &looked_up).await?;
+    if over_limit(&counted, pair, &before) {
+        return Err(Error::RateLimited);
+    }
     let transaction = connection.begin().await?;
+    // One attempt at a time per key, across nodes and slots; a key so contended that its
+    // lock is not free soon is under attack, and the attempt is refused.
+    transaction
+        .execute_unprepared("SET LOCAL lock_timeout = '250ms'")
+        .await?;
+    let mut locks: Vec<i64> = counted
+        .iter()
+        .map(|(table, key)| lock_id(*table, key))
+        .collect();
+    locks.sort_unstable();
+    for lock in locks {
+        if let Err(error) = execute(
+            &transaction,
+            "SELECT pg_advisory_xact_lock($1)",
+            [lock.into()],
+        )
+        .await
+        {
+            let timed_out =
+                matches!(&error, Error::Internal(cause) if format!("{cause:?}").contains("55P03"));
+            transaction.rollback().await.ok();
+            return Err(if timed_out { Error::RateLimited } else { error });
+        }
+    }
+    let now = totals(&transaction, &looked_up).await?;
+    // This attempt is not counted yet: refused when it would make one more than the limit.
+    if over_limit(&counted, pair, &now) {
+        transaction.rollback().await?;
+        return Err(Error::RateLimited);
+    }
     let mut stamped = Vec::with_capacity(counted.len());
     for (table, key) in counted {
         let slot = slot_now(table);
@@ -156,18 +198,6 @@ async fn admit<'a>(
         .await?;
         stamped.push((table, key, slot));
     }
-    let owners_address = match pair {
-        Some(pair) => total(&transaction, Table::KnownPair, &pair).await? > 0,
-        None => false,
-    };
-    for (table, key, _) in &stamped {
-        let exempt = *table == Table::LoginAccount && owners_address;
-        // This attempt is among the counted: refused when it makes one more than the limit.
-        if !exempt && total(&transaction, *table, key).await? > table.limit() as i64 {
-            transaction.rollback().await?;
-            return Err(Error::RateLimited);
-        }
-    }
     transaction.commit().await?;
     Ok(Admitted::Shared(SharedAttempt {
         connection: connection.clone(),
@@ -175,6 +205,71 @@ async fn admit<'a>(
         pair,
         settled: false,
     }))
+}
+
+/// Whether an attempt counted under `counted` would pass a limit, given the counts `totals`
+/// (the owner's known address exempts it from the account's own ceiling, as in memory).
+fn over_limit(
+    counted: &[(Table, Key)],
+    pair: Option<Key>,
+    totals: &HashMap<(i32, Key), i64>,
+) -> bool {
+    let count = |table: Table, key: &Key| totals.get(&(code(table), *key)).copied().unwrap_or(0);
+    let owners_address = pair.is_some_and(|pair| count(Table::KnownPair, &pair) > 0);
+    counted.iter().any(|(table, key)| {
+        let exempt = *table == Table::LoginAccount && owners_address;
+        !exempt && count(*table, key) >= table.limit() as i64
+    })
+}
+
+/// The counts of `keys` over the windows that end now, in one statement.
+async fn totals(
+    connection: &impl ConnectionTrait,
+    keys: &[(Table, Key)],
+) -> Result<HashMap<(i32, Key), i64>> {
+    let mut conditions = Vec::with_capacity(keys.len());
+    let mut values: Vec<Value> = Vec::with_capacity(keys.len() * 3);
+    for (table, key) in keys {
+        let at = values.len();
+        conditions.push(format!(
+            "(counter = ${} AND key = ${} AND slot > ${})",
+            at + 1,
+            at + 2,
+            at + 3
+        ));
+        values.push(code(*table).into());
+        values.push(bytes(key));
+        values.push((slot_now(*table) - RING).into());
+    }
+    let sql = format!(
+        "SELECT counter, key, COALESCE(SUM(count), 0)::bigint AS total FROM throttle_counts \
+         WHERE {} GROUP BY counter, key",
+        conditions.join(" OR ")
+    );
+    let rows = connection
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    let mut totals = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let counter: i32 = row.try_get("", "counter")?;
+        let key: Vec<u8> = row.try_get("", "key")?;
+        let total: i64 = row.try_get("", "total")?;
+        if let Ok(key) = Key::try_from(key.as_slice()) {
+            totals.insert((counter, key), total);
+        }
+    }
+    Ok(totals)
+}
+
+/// The advisory lock of a count: its table and the first bytes of its key's digest.
+fn lock_id(table: Table, key: &Key) -> i64 {
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(&key[..8]);
+    i64::from_be_bytes(bytes) ^ i64::from(code(table))
 }
 
 impl SharedAttempt {
@@ -222,25 +317,6 @@ async fn take_back(
         [code(table).into(), bytes(key), slot.into()],
     )
     .await
-}
-
-/// The count of `key` in `table` over the window that ends now.
-async fn total(connection: &impl ConnectionTrait, table: Table, key: &Key) -> Result<i64> {
-    let statement = Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "SELECT COALESCE(SUM(count), 0)::bigint AS total FROM throttle_counts \
-         WHERE counter = $1 AND key = $2 AND slot > $3",
-        [
-            code(table).into(),
-            bytes(key),
-            (slot_now(table) - RING).into(),
-        ],
-    );
-    let row = connection.query_one_raw(statement).await?;
-    Ok(row
-        .map(|row| row.try_get::<i64>("", "total"))
-        .transpose()?
-        .unwrap_or(0))
 }
 
 async fn execute<const N: usize>(

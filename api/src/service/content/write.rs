@@ -95,13 +95,17 @@ pub async fn create_with_seed_key(
         audit_transition(&*transaction, caller, &id, Status::Draft, status).await?;
     }
     let record = reload(&*transaction, &id).await?;
-    state.search.claim_own(seq);
-    transaction.commit().await?;
-    crate::service::search::sync(state, std::slice::from_ref(&id), seq).await;
-    if publish {
-        state.live.published(&id);
-        crate::service::alerts::queue_matching(state, &id).await;
-    }
+    commit_and_follow(
+        state,
+        transaction,
+        Committed {
+            id,
+            seq,
+            published: publish,
+            notified: Vec::new(),
+        },
+    )
+    .await?;
     Ok(record)
 }
 
@@ -275,9 +279,17 @@ pub async fn update(
     }
     let seq = append_change(&*transaction, id, "UPDATED", false, timestamp).await?;
     let record = reload(&*transaction, id).await?;
-    state.search.claim_own(seq);
-    transaction.commit().await?;
-    crate::service::search::sync(state, &[id.to_owned()], seq).await;
+    commit_and_follow(
+        state,
+        transaction,
+        Committed {
+            id: id.to_owned(),
+            seq,
+            published: false,
+            notified: Vec::new(),
+        },
+    )
+    .await?;
     Ok(record)
 }
 
@@ -378,15 +390,65 @@ pub async fn transition(
         .await?;
     }
     let record = reload(&*transaction, id).await?;
-    state.search.claim_own(seq);
-    transaction.commit().await?;
-    crate::service::search::sync(state, &[id.to_owned()], seq).await;
-    state.live.notified(&notified);
-    if to == Status::Published {
-        state.live.published(id);
-        crate::service::alerts::queue_matching(state, id).await;
-    }
+    commit_and_follow(
+        state,
+        transaction,
+        Committed {
+            id: id.to_owned(),
+            seq,
+            published: to == Status::Published,
+            notified,
+        },
+    )
+    .await?;
     Ok(record)
+}
+
+/// A content write about to commit, and what follows its commit.
+struct Committed {
+    id: String,
+    seq: i64,
+    /// The item became PUBLISHED: subscribers are told, saved searches matched.
+    published: bool,
+    /// Users whose inbox the write added to.
+    notified: Vec<String>,
+}
+
+/// Commits a content write, then makes it searchable and announces it, in a task of its own:
+/// a client that hangs up once the commit is under way (dropping its request) cannot cancel
+/// what every other subscriber and saved search is owed. The change is claimed as this
+/// process's before the commit, so that the follower does not announce it a second time; a
+/// commit that fails drops the claim.
+async fn commit_and_follow(
+    state: &AppState,
+    transaction: crate::db::WriteTransaction<'_>,
+    committed: Committed,
+) -> Result<()> {
+    state.search.claim_own(committed.seq);
+    if let Err(error) = transaction.commit().await {
+        state.search.unclaim_own(committed.seq);
+        return Err(error.into());
+    }
+    let state = state.clone();
+    let follow_up = tokio::spawn(async move {
+        let Committed {
+            id,
+            seq,
+            published,
+            notified,
+        } = committed;
+        crate::service::search::sync(&state, std::slice::from_ref(&id), seq).await;
+        state.live.notified(&notified);
+        if published {
+            state.live.published(&id);
+            crate::service::alerts::queue_matching(&state, &id).await;
+        }
+    });
+    // The mutation returns once its change is searchable.
+    if let Err(error) = follow_up.await {
+        tracing::error!(?error, "the follow-up of a committed write failed");
+    }
+    Ok(())
 }
 
 /// The audit log's entry for a workflow step.
@@ -540,6 +602,13 @@ pub async fn append_change(
     published: bool,
     at: DateTime<Utc>,
 ) -> Result<i64> {
+    if connection.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // The transaction's id is taken before its change-log number, so that a node missing
+        // the number knows which transactions could still commit it (`search::progress`).
+        connection
+            .execute_unprepared("SELECT pg_current_xact_id()")
+            .await?;
+    }
     let inserted = change_log::Entity::insert(change_log::ActiveModel {
         content_id: Set(content_id.to_owned()),
         operation: Set(operation.to_owned()),

@@ -106,47 +106,59 @@ pub async fn replay(state: &AppState) -> Result<()> {
     };
     let connection = state.db.connection();
     let started = Instant::now();
-    // Transactions older than this had ended before the read below began.
-    let finished_below = transaction_horizon(connection, "xmin").await?;
+    // Every transaction with an id below this had ended before the reads below began.
+    let finished_below = oldest_running_transaction(connection).await?;
+    let mut after = state.search.progress().settled();
     loop {
-        let settled = state.search.progress().settled();
         let rows = change_log::Entity::find()
-            .filter(change_log::Column::Seq.gt(settled))
+            .filter(change_log::Column::Seq.gt(after))
             .order_by_asc(change_log::Column::Seq)
             .limit(REPLAY_BATCH)
             .all(connection)
             .await?;
-        // Any transaction that holds a number missing from this read has an id below this.
-        let horizon = transaction_horizon(connection, "xmax").await?;
-        if rows.first().is_some_and(|row| row.seq > settled + 1) {
+        let settled = state.search.progress().settled();
+        if after == settled && rows.first().is_some_and(|row| row.seq > settled + 1) {
             let trimmed = crate::service::cluster::trimmed_seq(connection).await?;
-            state.search.progress().note_trimmed(trimmed);
+            state.search.note_trimmed(trimmed);
             if trimmed > settled {
                 tracing::warn!(
                     settled,
                     trimmed,
                     "the change log was trimmed past this index; rebuilding it from the tables"
                 );
-                return rebuild(state, |_, _| {}).await;
+                return rebuild_while_serving(state).await;
             }
         }
-        let pending: Vec<&change_log::Model> = {
-            let progress = state.search.progress();
-            rows.iter()
-                .filter(|row| !progress.is_applied(row.seq))
-                .collect()
+        let Some(last) = rows.last().map(|row| row.seq) else {
+            break;
         };
-        // Publications made by other processes, announced to this node's subscribers once the
-        // index holds them (this process's own writes announce theirs).
-        let announced: Vec<&str> = {
+        // Publications made by other processes are announced to this node's subscribers once
+        // the index holds them; this process's own writes announce theirs. Decided under one
+        // look at the progress, so that a write settling meanwhile cannot be announced twice.
+        let (pending, announced): (Vec<&change_log::Model>, Vec<&str>) = {
             let progress = state.search.progress();
-            pending
+            let pending: Vec<&change_log::Model> = rows
+                .iter()
+                .filter(|row| !progress.is_applied(row.seq))
+                .collect();
+            let announced = pending
                 .iter()
                 .filter(|row| row.published && !progress.is_own(row.seq))
                 .map(|row| row.content_id.as_str())
-                .collect()
+                .collect();
+            (pending, announced)
         };
-
+        // A number missing from this read was taken by a transaction that has not committed
+        // (or never will): one whose id is below a transaction id assigned now.
+        let missing = {
+            let progress = state.search.progress();
+            progress.missing_in(&rows, after)
+        };
+        let horizon = if missing {
+            newest_transaction_id(connection).await?
+        } else {
+            None
+        };
         if !pending.is_empty() {
             let mut ids: Vec<String> = pending.iter().map(|row| row.content_id.clone()).collect();
             ids.sort();
@@ -162,14 +174,13 @@ pub async fn replay(state: &AppState) -> Result<()> {
         {
             let mut progress = state.search.progress();
             progress.mark_applied(pending.iter().map(|row| row.seq));
-            if let Some(last) = rows.last() {
-                let seen: BTreeSet<i64> = rows.iter().map(|row| row.seq).collect();
-                progress.note_read(&seen, last.seq, horizon);
-            }
+            let seen: BTreeSet<i64> = rows.iter().map(|row| row.seq).collect();
+            progress.note_read(&seen, after, last, horizon);
         }
         for id in announced {
             state.live.published(id);
         }
+        after = last;
         if (rows.len() as u64) < REPLAY_BATCH {
             break;
         }
@@ -182,25 +193,54 @@ pub async fn replay(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-/// PostgreSQL's transaction-id horizon of a snapshot taken now (`xmin`: the oldest
-/// transaction still running; `xmax`: one past the newest started), as a 64-bit id. `None`
-/// under SQLite, which commits one writer at a time.
-async fn transaction_horizon(
-    connection: &impl ConnectionTrait,
-    bound: &'static str,
-) -> Result<Option<i64>> {
+/// A rebuild on a node that serves: not ready meanwhile (a load balancer sends traffic
+/// elsewhere), and writes leave their indexing to the replay that ends the rebuild, so no
+/// commit exposes a half-built index.
+async fn rebuild_while_serving(state: &AppState) -> Result<()> {
+    state.search.ready.send_replace(false);
+    state.search.defer_indexing(true);
+    let outcome = rebuild(state, |_, _| {}).await;
+    state.search.defer_indexing(false);
+    let outcome = match outcome {
+        // What was written while deferred.
+        Ok(()) => Box::pin(replay(state)).await,
+        Err(error) => Err(error),
+    };
+    state.search.mark_ready();
+    outcome
+}
+
+/// PostgreSQL's oldest running transaction (a snapshot's `xmin`), as a 64-bit id: every
+/// transaction below it has ended. `None` under SQLite, which commits one writer at a time.
+async fn oldest_running_transaction(connection: &impl ConnectionTrait) -> Result<Option<i64>> {
+    transaction_id(
+        connection,
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS id",
+    )
+    .await
+}
+
+/// A transaction id assigned now (in a statement of its own, so committed at once): above
+/// the id of every transaction that had one before. Writers take theirs before they take a
+/// change-log number (`content::write::append_change`).
+async fn newest_transaction_id(connection: &impl ConnectionTrait) -> Result<Option<i64>> {
+    transaction_id(
+        connection,
+        "SELECT pg_current_xact_id()::text::bigint AS id",
+    )
+    .await
+}
+
+async fn transaction_id(connection: &impl ConnectionTrait, sql: &str) -> Result<Option<i64>> {
     if connection.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(None);
     }
-    let statement = Statement::from_string(
-        DatabaseBackend::Postgres,
-        format!("SELECT pg_snapshot_{bound}(pg_current_snapshot())::text::bigint AS horizon"),
-    );
+    let statement = Statement::from_string(DatabaseBackend::Postgres, sql.to_owned());
     let row = connection
         .query_one_raw(statement)
         .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no snapshot horizon")))?;
-    Ok(Some(row.try_get::<i64>("", "horizon")?))
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no transaction id")))?;
+    Ok(Some(row.try_get::<i64>("", "id")?))
 }
 
 /// Rebuilds the index from the database: every published item, in batches, reporting

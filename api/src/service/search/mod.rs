@@ -134,6 +134,11 @@ impl SearchService {
         self.progress().claim_own(seq);
     }
 
+    /// A claimed write did not commit.
+    pub fn unclaim_own(&self, seq: i64) {
+        self.progress().unclaim_own(seq);
+    }
+
     /// Compaction removed the change log's entries up to `trimmed`.
     pub fn note_trimmed(&self, trimmed: i64) {
         self.progress().note_trimmed(trimmed);

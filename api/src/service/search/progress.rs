@@ -6,10 +6,11 @@
 //! transaction is still open (or about to roll back, leaving 10 unused for good). A missing
 //! number below one already seen is a *gap*. It is neither skipped (its transaction may still
 //! commit) nor waited on forever: with it is kept the transaction-id horizon of a snapshot
-//! taken just after it was found missing (`xmax`: every transaction that could hold it has an
-//! id below that). Once the oldest transaction still running is past that horizon (`xmin` of a
-//! later snapshot), the transaction that held it has ended: if a read made after that moment
-//! still does not see it, it rolled back, and the number is a hole. SQLite lets one writer at
+//! assigned just after it was found missing (every writer takes its transaction id before its
+//! change-log number, so the transaction that holds it has an id below that). Once the oldest
+//! transaction still running is past that horizon (`xmin` of a later snapshot), the
+//! transaction that held it has ended: if a read made after that moment still does not see
+//! it, it rolled back, and the number is a hole. SQLite lets one writer at
 //! a time commit, so there a missing number is a hole at once.
 //!
 //! `settled` is the resumable point: every entry up to it is applied or a hole. It is what
@@ -89,6 +90,10 @@ impl Progress {
         }
     }
 
+    pub fn unclaim_own(&mut self, seq: i64) {
+        self.own.remove(&seq);
+    }
+
     pub fn is_own(&self, seq: i64) -> bool {
         self.own.contains(&seq)
     }
@@ -105,12 +110,35 @@ impl Progress {
         self.advance();
     }
 
-    /// After a read of every entry from `settled` on up to `through`: the numbers in between
+    /// Whether a read of the entries after `after` (`rows`, in order) skipped a number that
+    /// is neither applied nor already waited for.
+    pub fn missing_in(&self, rows: &[entities::change_log::Model], after: i64) -> bool {
+        let mut expected = after.max(self.settled) + 1;
+        for row in rows {
+            if row.seq > expected
+                && (expected..row.seq)
+                    .any(|seq| !self.applied.contains(&seq) && !self.gaps.contains_key(&seq))
+            {
+                return true;
+            }
+            expected = expected.max(row.seq + 1);
+        }
+        false
+    }
+
+    /// After a read of every entry from `after` on up to `through`: the numbers in between
     /// that it did not `see` and that are not applied are gaps, waiting on `horizon` (none:
     /// the database commits one writer at a time, so they are holes already).
-    pub fn note_read(&mut self, seen: &BTreeSet<i64>, through: i64, horizon: Option<i64>) {
-        for seq in self.settled + 1..through {
-            if seen.contains(&seq) || self.applied.contains(&seq) {
+    pub fn note_read(
+        &mut self,
+        seen: &BTreeSet<i64>,
+        after: i64,
+        through: i64,
+        horizon: Option<i64>,
+    ) {
+        for seq in after.max(self.settled) + 1..through {
+            if seen.contains(&seq) || self.applied.contains(&seq) || self.gaps.contains_key(&seq)
+            {
                 continue;
             }
             match horizon {
@@ -229,7 +257,7 @@ mod tests {
         let mut progress = Progress::new(0);
         // 1 and 3 committed; 2's transaction is open. The snapshot after the read: xmax 100.
         progress.mark_applied([1, 3]);
-        progress.note_read(&seen(&[1, 3]), 3, Some(100));
+        progress.note_read(&seen(&[1, 3]), 0, 3, Some(100));
         assert_eq!(progress.settled(), 1);
         assert_eq!(progress.status(0).open_gaps, 1);
         // Transactions below 90 have ended: 2's may not have.
@@ -245,7 +273,7 @@ mod tests {
     fn a_rolled_back_number_becomes_a_hole_once_every_older_transaction_ended() {
         let mut progress = Progress::new(10);
         progress.mark_applied([12]);
-        progress.note_read(&seen(&[12]), 12, Some(500));
+        progress.note_read(&seen(&[12]), 10, 12, Some(500));
         assert_eq!(progress.settled(), 10);
         progress.close_gaps(500);
         assert_eq!(
@@ -264,7 +292,7 @@ mod tests {
         assert!(progress.is_own(1) && progress.is_own(2));
         // 1 committed and was applied; 2 rolled back and became a hole.
         progress.mark_applied([1, 3]);
-        progress.note_read(&seen(&[1, 3]), 3, None);
+        progress.note_read(&seen(&[1, 3]), 0, 3, None);
         assert_eq!(progress.settled(), 3);
         assert!(!progress.is_own(1) && !progress.is_own(2));
     }
@@ -273,16 +301,28 @@ mod tests {
     fn under_sqlite_a_missing_number_is_a_hole_at_once() {
         let mut progress = Progress::new(0);
         progress.mark_applied([1, 4]);
-        progress.note_read(&seen(&[1, 4]), 4, None);
+        progress.note_read(&seen(&[1, 4]), 0, 4, None);
         assert_eq!(progress.settled(), 4);
+    }
+
+    #[test]
+    fn a_gap_stays_a_gap_when_a_later_read_finds_nothing_new_missing() {
+        let mut progress = Progress::new(0);
+        progress.mark_applied([2]);
+        progress.note_read(&seen(&[2]), 0, 2, Some(50));
+        // The next read sees 2 and 3 and nothing else missing: no new horizon is taken.
+        progress.mark_applied([3]);
+        progress.note_read(&seen(&[2, 3]), 0, 3, None);
+        assert_eq!(progress.settled(), 0, "1 is still waited for");
+        assert_eq!(progress.status(0).open_gaps, 1);
     }
 
     #[test]
     fn a_gap_keeps_the_horizon_it_was_first_found_with() {
         let mut progress = Progress::new(0);
         progress.mark_applied([2]);
-        progress.note_read(&seen(&[2]), 2, Some(50));
-        progress.note_read(&seen(&[2]), 2, Some(80));
+        progress.note_read(&seen(&[2]), 0, 2, Some(50));
+        progress.note_read(&seen(&[2]), 0, 2, Some(80));
         progress.close_gaps(60);
         assert_eq!(progress.settled(), 2);
     }
