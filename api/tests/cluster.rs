@@ -388,7 +388,9 @@ async fn a_gap_held_by_a_younger_transaction_is_waited_for() {
     for node in [&a, &b] {
         let (_, ready) = readyz(node).await;
         assert!(
-            ready["appliedSeq"].as_i64().is_some_and(|applied| applied < seq_x)
+            ready["appliedSeq"]
+                .as_i64()
+                .is_some_and(|applied| applied < seq_x)
                 && ready["openGaps"].as_i64().is_some_and(|gaps| gaps >= 1),
             "node {} still waits for the open transaction's entry {seq_x}: {ready}",
             node.name
@@ -403,6 +405,53 @@ async fn a_gap_held_by_a_younger_transaction_is_waited_for() {
     for node in [&a, &b] {
         settled_at(node, head).await;
     }
+    cluster.finish([a, b]).await;
+}
+
+/// More entries than a node reads at once (5,000: `REPLAY_BATCH`) land behind a number an
+/// open transaction holds: the node applies them all while it waits for that one.
+#[tokio::test]
+async fn entries_beyond_one_read_behind_an_open_gap_are_applied() {
+    const IMPORTED: usize = 5_100;
+    let Some(cluster) = Cluster::new().await else {
+        return;
+    };
+    add_writer(&cluster);
+    let [a, b] = cluster.start_nodes(["A", "B"], &[]);
+    all_ready(&[&a, &b]).await;
+    let token = login(&a.base_url, WRITER, PASSWORD).await;
+    let old = unique_word();
+    create_and_publish(&a, &token, &format!("Item {old}")).await;
+    let database = cluster.database().await;
+    let key = key_of(&database, &format!("Item {old}")).await;
+    let holder = database.begin().await.unwrap();
+    let new = unique_word();
+    let held = rename_in(&holder, &key, &format!("Item {new}")).await;
+
+    let imported = unique_word();
+    import_items(&cluster, &imported, IMPORTED);
+    let what = format!("node B finds the {IMPORTED} imported items behind the open entry {held}");
+    poll(&what, READY_WITHIN, async || {
+        let total = search_total(&b, &imported).await;
+        if total == IMPORTED as i64 {
+            Ok(())
+        } else {
+            Err(format!("{total} found"))
+        }
+    })
+    .await;
+    let (status, ready) = readyz(&b).await;
+    assert!(
+        status == 200 && ready["openGaps"].as_i64().is_some_and(|gaps| gaps >= 1),
+        "node B is ready while it waits for {held}: {ready}"
+    );
+    holder.commit().await.unwrap();
+    tokio::join!(
+        found_within(&b, &new, CONVERGE_WITHIN),
+        found_within(&a, &new, CONVERGE_WITHIN)
+    );
+    let head = max_seq(&database).await;
+    settled_at(&b, head).await;
     cluster.finish([a, b]).await;
 }
 

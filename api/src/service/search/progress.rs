@@ -137,8 +137,7 @@ impl Progress {
         horizon: Option<i64>,
     ) {
         for seq in after.max(self.settled) + 1..through {
-            if seen.contains(&seq) || self.applied.contains(&seq) || self.gaps.contains_key(&seq)
-            {
+            if seen.contains(&seq) || self.applied.contains(&seq) || self.gaps.contains_key(&seq) {
                 continue;
             }
             match horizon {
