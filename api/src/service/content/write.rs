@@ -437,10 +437,13 @@ async fn commit_and_follow(
             published,
             notified,
         } = committed;
-        crate::service::search::sync(&state, std::slice::from_ref(&id), seq).await;
+        let indexed = crate::service::search::sync(&state, std::slice::from_ref(&id), seq).await;
         state.live.notified(&notified);
         if published {
-            state.live.published(&id);
+            // Not indexed here: the follower announces it once the index holds it.
+            if indexed {
+                state.live.published(&id);
+            }
             crate::service::alerts::queue_matching(&state, &id).await;
         }
     });

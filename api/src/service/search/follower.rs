@@ -20,36 +20,51 @@ use crate::error::{Error, Result};
 use crate::service::content::Status;
 use crate::state::AppState;
 
-/// Brings the index up to date with the items `ids` after the change `seq`, and waits until
-/// the change is searchable. A failure is logged, not returned: the write itself is durable,
-/// and the follower (or the next start) repairs the index from the change log.
-pub async fn sync(state: &AppState, ids: &[String], seq: i64) {
-    let Some(indexer) = &state.search.indexer else {
-        return;
-    };
-    if state.search.deferred.load(Ordering::Acquire) {
-        return;
-    }
+/// Brings the index up to date with the items `ids` after this process's change `seq`
+/// (claimed before its commit), and waits until the change is searchable. Answers whether it
+/// is. When it is not (indexing is deferred, another process holds the index, or indexing
+/// failed: logged, not returned, since the write itself is durable), the claim is dropped and
+/// the follower applies the change instead.
+pub async fn sync(state: &AppState, ids: &[String], seq: i64) -> bool {
     let outcome = async {
-        let changes = changes_for(state.db.connection(), &state.reference, ids).await?;
-        if changes.is_empty() {
-            // A draft that was never published is not in the index: nothing to commit.
-            return Ok(());
+        let Some(indexer) = &state.search.indexer else {
+            return Ok(false);
+        };
+        if state.search.deferred.load(Ordering::Acquire) {
+            return Ok(false);
         }
-        let settled = state.search.progress().settled();
-        indexer
-            .apply(changes, Some(settled))
-            .await
-            .map_err(|error| Error::Internal(error.into()))
+        let changes = changes_for(state.db.connection(), &state.reference, ids).await?;
+        if !changes.is_empty() {
+            let settled = state.search.progress().settled();
+            indexer
+                .apply(changes, Some(settled))
+                .await
+                .map_err(|error| Error::Internal(error.into()))?;
+        }
+        // (A draft that was never published is not in the index: nothing to commit.)
+        Ok::<bool, Error>(true)
     }
     .await;
     match outcome {
-        Ok(()) => state.search.progress().mark_applied([seq]),
-        Err(error) => tracing::error!(
-            ?error,
-            seq,
-            "failed to index a change; the follower will retry it"
-        ),
+        Ok(true) => {
+            state.search.progress().mark_applied([seq]);
+            true
+        }
+        Ok(false) => {
+            state.search.unclaim_own(seq);
+            state.cluster.changes.notify_one();
+            false
+        }
+        Err(error) => {
+            tracing::error!(
+                ?error,
+                seq,
+                "failed to index a change; the follower will retry it"
+            );
+            state.search.unclaim_own(seq);
+            state.cluster.changes.notify_one();
+            false
+        }
     }
 }
 
@@ -132,18 +147,19 @@ pub async fn replay(state: &AppState) -> Result<()> {
         let Some(last) = rows.last().map(|row| row.seq) else {
             break;
         };
-        // Publications made by other processes are announced to this node's subscribers once
-        // the index holds them; this process's own writes announce theirs. Decided under one
-        // look at the progress, so that a write settling meanwhile cannot be announced twice.
+        // What this process is writing is left to its write (which indexes and announces it,
+        // or drops its claim). Publications made by other processes are announced to this
+        // node's subscribers once the index holds them. Decided under one look at the
+        // progress, so that a write settling meanwhile is neither applied nor announced twice.
         let (pending, announced): (Vec<&change_log::Model>, Vec<&str>) = {
             let progress = state.search.progress();
             let pending: Vec<&change_log::Model> = rows
                 .iter()
-                .filter(|row| !progress.is_applied(row.seq))
+                .filter(|row| !progress.is_applied(row.seq) && !progress.is_own(row.seq))
                 .collect();
             let announced = pending
                 .iter()
-                .filter(|row| row.published && !progress.is_own(row.seq))
+                .filter(|row| row.published)
                 .map(|row| row.content_id.as_str())
                 .collect();
             (pending, announced)
