@@ -135,15 +135,11 @@ async fn a_write_on_one_node_is_searchable_on_the_other_within_a_second() {
 
 #[tokio::test]
 async fn three_nodes_converge_on_every_write() {
-    let Some(cluster) = Cluster::new().await else {
+    // Signed in on A only: the token is good on every node, since they share the signing key.
+    let Some((cluster, [a, b, c], token)) = ready_cluster(["A", "B", "C"], &[]).await else {
         return;
     };
-    add_writer(&cluster);
-    let [a, b, c] = cluster.start_nodes(["A", "B", "C"], &[]);
     let nodes = [&a, &b, &c];
-    all_ready(&nodes).await;
-    // Signed in on A only: the token is good on every node, since they share the signing key.
-    let token = login(&a.base_url, WRITER, PASSWORD).await;
 
     let common = unique_word();
     for writer in nodes {
@@ -179,13 +175,9 @@ async fn three_nodes_converge_on_every_write() {
 async fn a_new_node_catches_up_before_it_reports_ready() {
     const THROUGH_THE_API: usize = 100;
     const IMPORTED: usize = 100;
-    let Some(cluster) = Cluster::new().await else {
+    let Some((cluster, [a], token)) = ready_cluster(["A"], &[]).await else {
         return;
     };
-    add_writer(&cluster);
-    let a = cluster.start_node("A", &[]);
-    wait_ready(&a.base_url).await;
-    let token = login(&a.base_url, WRITER, PASSWORD).await;
 
     let common = unique_word();
     let written = publish_many(&a, &token, &common, THROUGH_THE_API).await;
@@ -491,14 +483,10 @@ async fn an_alert_fires_once_per_cluster() {
 
 #[tokio::test]
 async fn content_published_reaches_subscribers_on_every_node_once() {
-    let Some(cluster) = Cluster::new().await else {
+    let Some((cluster, [a, b, c], token)) = ready_cluster(["A", "B", "C"], &[]).await else {
         return;
     };
-    add_writer(&cluster);
-    let [a, b, c] = cluster.start_nodes(["A", "B", "C"], &[]);
     let nodes = [&a, &b, &c];
-    all_ready(&nodes).await;
-    let token = login(&a.base_url, WRITER, PASSWORD).await;
     // Anonymous subscribers: the items are public.
     let mut sockets = Vec::new();
     for node in nodes {
@@ -584,10 +572,6 @@ async fn a_login_throttle_counts_across_nodes() {
 
 #[tokio::test]
 async fn compaction_keeps_what_a_live_node_needs_and_a_node_behind_it_rebuilds() {
-    let Some(cluster) = Cluster::new().await else {
-        return;
-    };
-    add_writer(&cluster);
     let flags = [
         "--change-log-retention-secs",
         "0",
@@ -596,9 +580,9 @@ async fn compaction_keeps_what_a_live_node_needs_and_a_node_behind_it_rebuilds()
         "--node-timeout-secs",
         "3",
     ];
-    let [a, mut b] = cluster.start_nodes(["A", "B"], &flags);
-    all_ready(&[&a, &b]).await;
-    let token = login(&a.base_url, WRITER, PASSWORD).await;
+    let Some((cluster, [a, mut b], token)) = ready_cluster(["A", "B"], &flags).await else {
+        return;
+    };
     let database = cluster.database().await;
     let common = unique_word();
 
