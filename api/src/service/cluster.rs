@@ -50,14 +50,9 @@ pub struct ClusterSettings {
 }
 
 impl Default for ClusterSettings {
+    /// The `serve` flags' defaults.
     fn default() -> Self {
-        Self {
-            change_poll: Duration::from_millis(crate::limits::DEFAULT_CHANGE_POLL_MS),
-            max_lag: Duration::from_secs(crate::limits::DEFAULT_MAX_LAG_SECS),
-            retention: Duration::from_secs(crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS),
-            node_timeout: Duration::from_secs(crate::limits::DEFAULT_NODE_TIMEOUT_SECS),
-            compact_every: Duration::from_secs(crate::limits::DEFAULT_COMPACT_EVERY_SECS),
-        }
+        crate::config::ServeConfig::default().cluster()
     }
 }
 

@@ -122,12 +122,6 @@ impl SearchService {
             .status(self.rebuilds.load(Ordering::Relaxed))
     }
 
-    /// Whether this node may take traffic: caught up after start, and not behind by more
-    /// than `max_lag`.
-    pub fn is_current(&self, max_lag: std::time::Duration) -> bool {
-        self.is_ready() && self.feed_status().lag <= max_lag
-    }
-
     /// An entry this process is writing, before its transaction commits: its write announces
     /// it, so the follower must not (see `Progress::claim_own`).
     pub fn claim_own(&self, seq: i64) {
