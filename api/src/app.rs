@@ -176,6 +176,7 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
         trusted_proxies: Arc::new(Default::default()),
         live: Default::default(),
         max_saved_searches: crate::limits::DEFAULT_MAX_SAVED_SEARCHES,
+        lists_from_index: true,
         alerts: crate::service::alerts::AlertQueue::idle(),
         cluster: Arc::default(),
     })
@@ -209,6 +210,7 @@ impl Application {
         let state = AppState {
             trusted_proxies: Arc::new(TrustedProxies::new(serve.trusted_proxies.clone())),
             max_saved_searches: serve.max_saved_searches,
+            lists_from_index: serve.list_source == crate::config::ListSource::Index,
             cluster: Arc::new(cluster),
             ..state
         };

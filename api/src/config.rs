@@ -117,6 +117,20 @@ pub struct ServeConfig {
     /// How often a node compacts the change log, in seconds.
     #[arg(long, env = "HARBOR_COMPACT_EVERY_SECS", default_value_t = crate::limits::DEFAULT_COMPACT_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60 * 60), global = true)]
     pub compact_every_secs: u64,
+    /// What lists of published content read their pages and totals through: `index` (the
+    /// search index names each page's items and counts them: milliseconds at any size) or
+    /// `database` (a walk and a count of the table: the baseline, and a way to rule the index
+    /// out when troubleshooting).
+    #[arg(long, env = "HARBOR_LIST_SOURCE", value_enum, default_value_t = ListSource::Index, global = true)]
+    pub list_source: ListSource,
+}
+
+/// See [`ServeConfig::list_source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ListSource {
+    #[default]
+    Index,
+    Database,
 }
 
 impl ServeConfig {
@@ -148,6 +162,7 @@ impl Default for ServeConfig {
             change_log_retention_secs: crate::limits::DEFAULT_CHANGE_LOG_RETENTION_SECS,
             node_timeout_secs: crate::limits::DEFAULT_NODE_TIMEOUT_SECS,
             compact_every_secs: crate::limits::DEFAULT_COMPACT_EVERY_SECS,
+            list_source: ListSource::Index,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct Metrics {
     errors: Mutex<BTreeMap<&'static str, u64>>,
     /// Lists' totals counted by the search index and by the database.
     totals_from_index: AtomicU64,
+    pages_from_index: AtomicU64,
+    pages_from_database: AtomicU64,
     totals_from_database: AtomicU64,
     /// Publications matched against every saved search, and the alerts they raised.
     alert_publications: AtomicU64,
@@ -55,20 +57,27 @@ impl Metrics {
         }
     }
 
-    /// A list's total was counted, by the index or by the database.
     /// One publication matched against the saved searches, alerting `owners` of them.
     pub fn record_alert_matching(&self, owners: u64) {
         self.alert_publications.fetch_add(1, Ordering::Relaxed);
         self.alerts_raised.fetch_add(owners, Ordering::Relaxed);
     }
 
-    pub fn record_list_total(&self, from_index: bool) {
-        let counter = if from_index {
-            &self.totals_from_index
+    /// A list's page was read, its candidates named by the index or not (`page_from_index`),
+    /// and its total counted by the index, by the database, or not at all (`None`).
+    pub fn record_list(&self, page_from_index: bool, total_from_index: Option<bool>) {
+        let page = if page_from_index {
+            &self.pages_from_index
         } else {
-            &self.totals_from_database
+            &self.pages_from_database
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        page.fetch_add(1, Ordering::Relaxed);
+        let total = match total_from_index {
+            Some(true) => &self.totals_from_index,
+            Some(false) => &self.totals_from_database,
+            None => return,
+        };
+        total.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The exposition text; `database_queries` comes from the database handle.
@@ -149,6 +158,21 @@ impl Metrics {
             let _ = writeln!(
                 text,
                 "infoharbor_list_totals_total{{source=\"{source}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            text,
+            "# HELP infoharbor_list_pages_total Lists' pages, by what named their items: the index's walk, or the database's."
+        );
+        let _ = writeln!(text, "# TYPE infoharbor_list_pages_total counter");
+        for (source, counter) in [
+            ("index", &self.pages_from_index),
+            ("database", &self.pages_from_database),
+        ] {
+            let _ = writeln!(
+                text,
+                "infoharbor_list_pages_total{{source=\"{source}\"}} {}",
                 counter.load(Ordering::Relaxed)
             );
         }

@@ -30,4 +30,6 @@ pub struct AppState {
     pub cluster: Arc<crate::service::cluster::Cluster>,
     /// Saved searches per user (`--max-saved-searches`).
     pub max_saved_searches: usize,
+    /// Whether lists may read through the search index (`--list-source`).
+    pub lists_from_index: bool,
 }

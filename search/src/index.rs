@@ -206,6 +206,7 @@ pub(crate) fn tantivy_document(fields: &Fields, document: &Document) -> TantivyD
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &document.id);
     doc.add_u64(fields.key, key_of(&document.id));
+    doc.add_u64(fields.id_order, crate::listing::id_order(&document.id));
     doc.add_text(fields.kind, &document.kind);
     doc.add_text(fields.visibility, &document.visibility);
     doc.add_text(fields.author, &document.author_id);

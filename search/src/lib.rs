@@ -7,6 +7,7 @@ mod collect;
 pub mod edits;
 pub mod glossary;
 mod index;
+mod listing;
 pub mod names;
 mod query;
 mod schema;
@@ -17,7 +18,8 @@ mod visibility;
 mod writer;
 
 pub use index::{Document, OpenState, SearchIndex, Text};
-pub use query::{Facets, Highlight, Hit, ListFilters, Matches, Request, Results, Sort};
+pub use listing::{ListSort, ListWalk, Listed, NO_DEADLINE_DAYS, id_order};
+pub use query::{Facets, Highlight, Hit, ListFilters, Request, Results, Sort};
 pub use similar::Similar;
 pub use suggest::{Suggestion, SuggestionKind};
 pub use writer::{Change, Indexer, Staged};

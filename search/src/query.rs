@@ -119,14 +119,6 @@ pub struct Results {
     pub did_you_mean: Option<String>,
 }
 
-/// What [`SearchIndex::matches`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matches {
-    pub count: usize,
-    /// Their ids, when there were few enough.
-    pub ids: Option<Vec<String>>,
-}
-
 /// The required part of a text query (`None`: no constraint) and its exclusions.
 type TextQuery = (Option<Box<dyn Query>>, Vec<Box<dyn Query>>);
 
@@ -704,27 +696,15 @@ impl SearchIndex {
     }
 
     /// How many items the filters of `request` admit that its caller may see (its text, sort
-    /// and page play no part), and their ids when there are at most `ids_up_to`: a list's
-    /// total from the index instead of a scan of the table, and for a narrow filter the few
-    /// items its page is read from.
-    pub fn matches(&self, request: &Request, ids_up_to: usize) -> Result<Matches> {
+    /// and page play no part): whether a new item matches a subscription's filter.
+    pub fn matches(&self, request: &Request) -> Result<usize> {
         // The filters alone: an intersection with "every document" would walk them all.
         let mut clauses = self.filters(request);
         if clauses.is_empty() {
             clauses.push((Occur::Must, boxed(AllQuery)));
         }
-        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let count = query.count(&searcher)?;
-        if count > ids_up_to {
-            return Ok(Matches { count, ids: None });
-        }
-        let addresses = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
-        let ids = self.ids_at(&searcher, addresses)?;
-        Ok(Matches {
-            count,
-            ids: Some(ids),
-        })
+        Ok(BooleanQuery::new(clauses).count(&searcher)?)
     }
 
     /// The ids of the documents at `addresses`, in their order, read from the `id` fast field:

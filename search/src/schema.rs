@@ -12,6 +12,8 @@ pub struct Fields {
     pub id: Field,
     /// A stable 64-bit hash of the id: the tie-breaker of every sort order.
     pub key: Field,
+    /// The id's first 64 bits in its string's order: lists' tie-breaker (`listing`).
+    pub id_order: Field,
     pub kind: Field,
     pub visibility: Field,
     pub author: Field,
@@ -71,6 +73,7 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED | FAST),
         key: builder.add_u64_field("key", FAST),
+        id_order: builder.add_u64_field("id_order", FAST),
         kind: builder.add_text_field("kind", STRING | FAST),
         visibility: builder.add_text_field("visibility", STRING),
         author: builder.add_text_field("author", STRING),
@@ -95,7 +98,7 @@ pub fn build() -> (Schema, Fields) {
         amount_min: builder.add_u64_field("amount_min", INDEXED | FAST),
         amount_max: builder.add_u64_field("amount_max", INDEXED | FAST),
         starts_at: builder.add_i64_field("starts_at", INDEXED | FAST),
-        updated_at: builder.add_i64_field("updated_at", INDEXED),
+        updated_at: builder.add_i64_field("updated_at", INDEXED | FAST),
         policy_type: builder.add_text_field("policy_type", STRING),
         event_type: builder.add_text_field("event_type", STRING),
         effective: builder.add_i64_field("effective", INDEXED),

@@ -198,11 +198,11 @@ async fn published_for(
     request.today_days = crate::service::search::today_days();
     access::search_scope(&now.audience, &mut request);
     let service = state.search.clone();
-    let matches = tokio::task::spawn_blocking(move || service.index.matches(&request, 1))
+    let matches = tokio::task::spawn_blocking(move || service.index.matches(&request))
         .await
         .map_err(|error| Error::Internal(error.into()))?
         .map_err(|error| Error::Internal(error.into()))?;
-    if matches.count == 0 {
+    if matches == 0 {
         return Ok(None);
     }
     let record = crate::service::content::get(state.db.connection(), &now, id).await?;

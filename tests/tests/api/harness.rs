@@ -21,6 +21,8 @@ pub struct TestApp {
     pub jwt_secret: String,
     pub http: reqwest::Client,
     pub state: AppState,
+    /// The database it serves (for a second server beside it).
+    database_url: String,
     _data_dir: tempfile::TempDir,
     postgres_database: Option<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -100,6 +102,23 @@ pub async fn spawn_app_on(
         ..ServeConfig::default()
     };
     configure(&mut serve);
+    start(
+        storage,
+        serve,
+        data_dir,
+        postgres_database.map(|(server, name, _)| (server, name)),
+    )
+    .await
+}
+
+/// Starts a server with these settings; `postgres_database` (server URL and name) is dropped
+/// with it.
+async fn start(
+    storage: StorageConfig,
+    serve: ServeConfig,
+    data_dir: tempfile::TempDir,
+    postgres_database: Option<(String, String)>,
+) -> TestApp {
     let application = Application::build(&storage, &serve)
         .await
         .expect("the application builds");
@@ -113,11 +132,12 @@ pub async fn spawn_app_on(
     }));
     TestApp {
         base_url: format!("http://{address}"),
-        jwt_secret,
+        jwt_secret: serve.jwt_secret.clone().unwrap_or_default(),
         http: reqwest::Client::new(),
         state,
+        database_url: api::db::resolve_url(storage.database_url.as_deref(), &storage.data_dir),
         _data_dir: data_dir,
-        postgres_database: postgres_database.map(|(server, name, _)| (server, name)),
+        postgres_database,
         shutdown: Some(shutdown),
     }
 }
@@ -152,6 +172,23 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second server on this one's database (its own data dir and index; the same signing
+    /// secret, so tokens work on both), with changed settings. It must be dropped first.
+    pub async fn beside(&self, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("a temporary data dir");
+        let storage = StorageConfig {
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: Some(self.database_url.clone()),
+        };
+        let mut serve = ServeConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: Some(self.jwt_secret.clone()),
+            ..ServeConfig::default()
+        };
+        configure(&mut serve);
+        start(storage, serve, data_dir, None).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

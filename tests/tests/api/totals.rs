@@ -1,8 +1,10 @@
 //! Lists' totals of published content are counted by the search index, not by a scan of the
-//! table: they must equal what the database's pages hold, for every caller and every filter,
-//! and stay right through writes.
+//! table, and their pages are read from among the index's first matches: totals must equal
+//! what the pages hold, and pages must equal the database's own, for every caller, filter and
+//! order, and stay right through writes.
 
 use api::auth::Role;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::fixtures::{content, in_days, opportunity_input, transition};
@@ -10,6 +12,8 @@ use crate::harness::{TestApp, TestUser, UserSpec, spawn_app};
 
 const INDEX_TOTALS: &str = "infoharbor_list_totals_total{source=\"index\"}";
 const DATABASE_TOTALS: &str = "infoharbor_list_totals_total{source=\"database\"}";
+const INDEX_PAGES: &str = "infoharbor_list_pages_total{source=\"index\"}";
+const DATABASE_PAGES: &str = "infoharbor_list_pages_total{source=\"database\"}";
 
 /// Every page of `field` (a list query) for `filter`: the total the first page announced, the
 /// ids of all pages in order, and how many requests that took.
@@ -421,5 +425,170 @@ async fn a_total_no_one_asked_for_is_not_counted() {
         app.metric(INDEX_TOTALS).await,
         from_index + 1,
         "asked through a fragment"
+    );
+}
+
+/// Every page of `field` in `order` for `filter`, walked forwards with `first` and then
+/// backwards from the end with `last`: each page's ids, flags and total, as a client sees them.
+async fn pages(
+    app: &TestApp,
+    token: Option<&str>,
+    field: &str,
+    filter: &Value,
+    order: &str,
+) -> Vec<Value> {
+    let document = format!(
+        "query($first: Int, $after: String, $last: Int, $before: String, $filter: ContentFilter, $order: ContentOrder) {{ {field}(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $order) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ node {{ id }} }} }} }}"
+    );
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let variables = json!({ "first": 3, "after": after, "filter": filter, "order": order });
+        let page = app.ok(token, &document, variables).await[field].clone();
+        let next = page["pageInfo"]["hasNextPage"] == true;
+        after = page["pageInfo"]["endCursor"].clone();
+        seen.push(page);
+        if !next {
+            break;
+        }
+    }
+    let mut before = Value::Null;
+    loop {
+        let variables = json!({ "last": 3, "before": before, "filter": filter, "order": order });
+        let page = app.ok(token, &document, variables).await[field].clone();
+        let previous = page["pageInfo"]["hasPreviousPage"] == true;
+        before = page["pageInfo"]["startCursor"].clone();
+        seen.push(page);
+        if !previous {
+            break;
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn pages_from_the_index_equal_the_databases_for_every_caller_filter_and_order() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let trusted = app.correspondent(true).await;
+    let untrusted = app.correspondent(false).await;
+    let member = app.member().await;
+    let plain_user = app.user(Role::User, UserSpec::default()).await;
+    let corpus = corpus(&app, &secretariat, &trusted, &untrusted).await;
+    // Items level in their order, so that pages end inside a tie: three more opportunities
+    // with the same deadline, and more without one.
+    for index in 0..6 {
+        let mut input = opportunity_input("Level", &["TH"], &["0501"], "PUBLIC");
+        input["deadline"] = if index % 2 == 0 {
+            json!(in_days(5))
+        } else {
+            Value::Null
+        };
+        let id = create(
+            &app,
+            &trusted,
+            "createOpportunity",
+            "OpportunityInput",
+            input,
+        )
+        .await;
+        transition(&app, &secretariat, "publishContent", &id).await;
+    }
+    let database = app
+        .beside(|serve| serve.list_source = api::config::ListSource::Database)
+        .await;
+
+    let callers: [(&str, Option<&str>); 5] = [
+        ("anonymous", None),
+        ("user", Some(&plain_user.token)),
+        ("member", Some(&member.token)),
+        ("correspondent, author of drafts", Some(&untrusted.token)),
+        ("secretariat", Some(&secretariat.token)),
+    ];
+    let from_index = app.metric(INDEX_PAGES).await;
+    let mut compared = 0;
+    for (caller, token) in callers {
+        for field in ["opportunities", "policies", "events", "researchResults"] {
+            let mut orders = vec!["NEWEST", "OLDEST", "RECENTLY_UPDATED"];
+            match field {
+                "opportunities" => orders.push("DEADLINE_SOONEST"),
+                "events" => orders.push("STARTS_SOONEST"),
+                _ => {}
+            }
+            for filter in filters(field, &corpus, token.is_some()) {
+                for order in &orders {
+                    let fast = pages(&app, token, field, &filter, order).await;
+                    let slow = pages(&database, token, field, &filter, order).await;
+                    // Cursors are the same on both: the same items at the same places.
+                    assert_eq!(
+                        fast, slow,
+                        "{caller}: {field} {filter} {order}: the index's pages differ from the database's"
+                    );
+                    compared += fast.len() as u64;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        app.metric(INDEX_PAGES).await - from_index,
+        compared,
+        "every page was named by the index"
+    );
+    assert_eq!(database.metric(INDEX_PAGES).await, 0);
+    assert_eq!(database.metric(DATABASE_PAGES).await, compared);
+    assert_eq!(database.metric(INDEX_TOTALS).await, 0);
+}
+
+#[tokio::test]
+async fn a_page_is_the_databases_when_the_index_holds_an_item_the_database_no_longer_lists() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let mut ids = Vec::new();
+    for index in 0..8 {
+        let input = opportunity_input(&format!("Laos {index}"), &["LA"], &["0501"], "PUBLIC");
+        let id = create(
+            &app,
+            &author,
+            "createOpportunity",
+            "OpportunityInput",
+            input,
+        )
+        .await;
+        transition(&app, &secretariat, "publishContent", &id).await;
+        ids.push(id);
+    }
+    // Archived behind the index's back (no change-log entry): the index still lists it.
+    let (_, newest) = api::graphql::ids::decode("id", ids.last().unwrap()).expect("an id");
+    app.state
+        .db
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE content SET status = 'ARCHIVED' WHERE id = '{newest}'"
+        ))
+        .await
+        .expect("archived");
+    let from_database = app.metric(DATABASE_PAGES).await;
+    let page = app
+        .ok(
+            None,
+            "{ opportunities(first: 3, filter: { countries: [\"LA\"] }) { pageInfo { hasNextPage } edges { node { id } } } }",
+            json!({}),
+        )
+        .await["opportunities"]
+        .clone();
+    let listed: Vec<&str> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = ids[4..7].iter().rev().map(String::as_str).collect();
+    assert_eq!(listed, expected, "the three newest the database lists");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        app.metric(DATABASE_PAGES).await,
+        from_database + 1,
+        "read from the table once the index's candidates fell short"
     );
 }

@@ -33,7 +33,7 @@ async fn list(
     let filter = filter.unwrap_or_default().validate(&state.reference)?;
     // A total no one asked for is not counted.
     let counting = Counting {
-        index: Some(state.search.clone()),
+        index: state.lists_from_index.then(|| state.search.clone()),
         total: context.look_ahead().field("totalCount").exists(),
     };
     let page = service::list(
@@ -47,9 +47,9 @@ async fn list(
         counting,
     )
     .await?;
-    if let Some(from_index) = page.total_from_index {
-        state.metrics.record_list_total(from_index);
-    }
+    state
+        .metrics
+        .record_list(page.page_from_index, page.total_from_index);
     Ok(page)
 }
 

@@ -96,6 +96,8 @@ pub struct Page {
     pub total_count: u64,
     /// What counted `total_count`: the index, the database, or nothing (`None`: not asked).
     pub total_from_index: Option<bool>,
+    /// Whether the index named the page's candidates (else the database walked the table).
+    pub page_from_index: bool,
 }
 
 /// Where a page starts: the sort value and id of the item next to it.
@@ -114,34 +116,47 @@ const NO_DEADLINE: &str = "9999-12-31";
 
 /// How a list is counted. Its total, when asked for, comes from the search index when the
 /// list is of published content and the index is caught up (see [`index_request`]), from the
-/// database otherwise. The index's count also chooses how the page query is written (see
-/// [`Links`]), so it is taken whenever the index can, asked or not.
+/// database otherwise. The same walk of the index gives the page's candidates (see
+/// [`list`]), so it is taken whenever the index can, asked or not.
 pub struct Counting {
     pub index: Option<Arc<SearchService>>,
     /// Whether `totalCount` was asked for; when not, the page says 0.
     pub total: bool,
 }
 
-/// How the page query finds its items. The filters on link tables (countries, sectors, tags)
-/// are `EXISTS` conditions, so that the database walks the list's order until the page is
-/// full: 0.1 ms for the 12,000 opportunities about Vietnam at 100,000 items, where SQLite ran
-/// `id IN (subquery)` by collecting and sorting every match (57 ms). When few items match,
-/// such a walk would cross most of the table (50 ms for 347 matches); the index then names
-/// them, and the page is read from among those ids, with every condition still applied.
+/// Which items the page query may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Candidates {
-    /// Whatever the conditions admit.
+    /// Whatever the conditions admit. The filters on link tables (countries, sectors, tags)
+    /// are `EXISTS` conditions, so that the database walks the list's order until the page
+    /// is full: 0.1 ms for the 12,000 opportunities about Vietnam at 100,000 items, where
+    /// SQLite ran `id IN (subquery)` by collecting and sorting every match (57 ms).
     All,
     /// The same, written for counting them all: link filters as `id IN (subquery)`, which
     /// SQLite collects once instead of probing per row (the database's totals).
     Counted,
-    /// Only these items (the index's matches).
+    /// Only these items: the index's first matches in the list's order.
     Among(Vec<String>),
 }
 
-/// Up to this many matches, the page is read from among the index's ids.
-const FEW_MATCHES: usize = 2_000;
+/// A page's place in its list: the walk's direction and where it starts.
+struct Walk {
+    order: Order,
+    /// The direction the rows are read in (the list's, reversed for `last`/`before`).
+    descending: bool,
+    /// The cursor's field (`after` or `before`) and the cursor itself.
+    from: Option<(&'static str, Cursor)>,
+    size: usize,
+}
 
+/// A page of a list. Where the search index holds the list (published content, the index
+/// caught up), the index walks its matches in the list's order and names the first
+/// `size + 1` past the cursor, with every match level with the cursor, and counts them all;
+/// the database then reads the page from among only those ids, every condition and the
+/// cursor still applied. That is the database's own answer whenever it returns a full page
+/// (whatever else matches sorts after the index's last candidate) or the index named every
+/// match past the cursor; otherwise (the index and the database disagree for a moment, or
+/// the index's order cannot decide a tie) the page is read by walking the table.
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     connection: &impl ConnectionTrait,
@@ -155,24 +170,61 @@ pub async fn list(
 ) -> Result<Page> {
     check_applies(kind, filter, order)?;
     let (size, backwards) = page_size(page)?;
-    let matches = match (counting.index, index_request(caller, kind, filter)) {
-        (Some(search), Some(request)) if search.counts_lists() => Some(
-            tokio::task::spawn_blocking(move || search.index.matches(&request, FEW_MATCHES))
-                .await
-                .map_err(|error| Error::Internal(error.into()))?
-                .map_err(|error| Error::Internal(error.into()))?,
-        ),
+    let descending = matches!(order, Order::Newest | Order::RecentlyUpdated);
+    let (field, boundary) = if backwards {
+        ("before", &page.before)
+    } else {
+        ("after", &page.after)
+    };
+    let from = match boundary {
+        Some(encoded) => Some((field, decode_cursor(field, encoded, order)?)),
+        None => None,
+    };
+    let walk = Walk {
+        order,
+        // Going backwards walks the order in reverse from `before`, then flips the page.
+        descending: descending != backwards,
+        from,
+        size,
+    };
+    let listed = match (counting.index, index_request(caller, kind, filter)) {
+        (Some(search), Some(request)) if search.counts_lists() => {
+            let index_walk = index_walk(&walk)?;
+            Some(
+                tokio::task::spawn_blocking(move || search.index.list(&request, &index_walk))
+                    .await
+                    .map_err(|error| Error::Internal(error.into()))?
+                    .map_err(|error| Error::Internal(error.into()))?,
+            )
+        }
         _ => None,
     };
-    let index_count = matches.as_ref().map(|matches| matches.count);
-    let candidates = match matches.and_then(|matches| matches.ids) {
-        Some(ids) => Candidates::Among(ids),
-        None => Candidates::All,
+    let mut rows = None;
+    if let Some(listed) = &listed
+        && listed.decided
+    {
+        let candidates = Candidates::Among(listed.ids.clone());
+        let found = page_rows(
+            connection,
+            filtered(caller, reference, kind, filter, candidates)?,
+            &walk,
+        )
+        .await?;
+        if found.len() > size || listed.complete {
+            rows = Some(found);
+        }
+    }
+    let page_from_index = rows.is_some();
+    let mut rows = match rows {
+        Some(rows) => rows,
+        None => {
+            let query = filtered(caller, reference, kind, filter, Candidates::All)?;
+            page_rows(connection, query, &walk).await?
+        }
     };
-    let query = filtered(caller, reference, kind, filter, candidates)?;
-    let (total_count, total_from_index) = match (counting.total, index_count) {
+    let (total_count, total_from_index) = match (counting.total, &listed) {
         (false, _) => (0, None),
-        (true, Some(count)) => (count as u64, Some(true)),
+        (true, Some(listed)) => (listed.count as u64, Some(true)),
         (true, None) => (
             filtered(caller, reference, kind, filter, Candidates::Counted)?
                 .count(connection)
@@ -181,49 +233,6 @@ pub async fn list(
         ),
     };
 
-    let descending = matches!(order, Order::Newest | Order::RecentlyUpdated);
-    // Going backwards walks the order in reverse from `before`, then flips the page.
-    let walk_descending = descending != backwards;
-    let key = sort_expression(order);
-    let id_column = Expr::col((content::Entity, content::Column::Id));
-    let mut query = query
-        .order_by(
-            key.clone(),
-            if walk_descending {
-                sea_orm::Order::Desc
-            } else {
-                sea_orm::Order::Asc
-            },
-        )
-        .order_by(
-            id_column.clone(),
-            if walk_descending {
-                sea_orm::Order::Desc
-            } else {
-                sea_orm::Order::Asc
-            },
-        );
-    let boundary = if backwards { &page.before } else { &page.after };
-    if let Some(encoded) = boundary {
-        let field = if backwards { "before" } else { "after" };
-        let cursor = decode_cursor(field, encoded, order)?;
-        let value = cursor_value(field, order, &cursor.key)?;
-        let past = if walk_descending {
-            Condition::any().add(key.clone().lt(value.clone())).add(
-                Condition::all()
-                    .add(key.eq(value))
-                    .add(id_column.lt(cursor.id)),
-            )
-        } else {
-            Condition::any().add(key.clone().gt(value.clone())).add(
-                Condition::all()
-                    .add(key.eq(value))
-                    .add(id_column.gt(cursor.id)),
-            )
-        };
-        query = query.filter(past);
-    }
-    let mut rows = query.limit(size as u64 + 1).all(connection).await?;
     let has_more = rows.len() > size;
     rows.truncate(size);
     if backwards {
@@ -249,6 +258,74 @@ pub async fn list(
         },
         total_count,
         total_from_index,
+        page_from_index,
+    })
+}
+
+/// Up to `size + 1` rows of `query` in the walk's order, past its cursor.
+async fn page_rows(
+    connection: &impl ConnectionTrait,
+    query: Select<content::Entity>,
+    walk: &Walk,
+) -> Result<Vec<content::Model>> {
+    let direction = if walk.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let key = sort_expression(walk.order);
+    let id_column = Expr::col((content::Entity, content::Column::Id));
+    let mut query = query
+        .order_by(key.clone(), direction.clone())
+        .order_by(id_column.clone(), direction);
+    if let Some((field, cursor)) = &walk.from {
+        let value = cursor_value(field, walk.order, &cursor.key)?;
+        let id = cursor.id.clone();
+        let past = if walk.descending {
+            Condition::any()
+                .add(key.clone().lt(value.clone()))
+                .add(Condition::all().add(key.eq(value)).add(id_column.lt(id)))
+        } else {
+            Condition::any()
+                .add(key.clone().gt(value.clone()))
+                .add(Condition::all().add(key.eq(value)).add(id_column.gt(id)))
+        };
+        query = query.filter(past);
+    }
+    Ok(query.limit(walk.size as u64 + 1).all(connection).await?)
+}
+
+/// The walk as the index takes it: the list's order by the same values, the cursor's value
+/// in the index's units.
+fn index_walk(walk: &Walk) -> Result<search::ListWalk> {
+    let sort = match walk.order {
+        Order::Newest | Order::Oldest => search::ListSort::Published,
+        Order::RecentlyUpdated => search::ListSort::Updated,
+        Order::DeadlineSoonest => search::ListSort::Deadline,
+        Order::StartsSoonest => search::ListSort::Starts,
+    };
+    let after = match &walk.from {
+        Some((field, cursor)) => {
+            let invalid = || Error::bad_input(*field, "not a cursor of this list");
+            let value = match walk.order {
+                Order::DeadlineSoonest => crate::kinds::days_since_epoch(
+                    cursor.key.parse::<NaiveDate>().map_err(|_| invalid())?,
+                ),
+                _ => cursor
+                    .key
+                    .parse::<DateTime<Utc>>()
+                    .map_err(|_| invalid())?
+                    .timestamp_micros(),
+            };
+            Some((value, cursor.id.clone()))
+        }
+        None => None,
+    };
+    Ok(search::ListWalk {
+        sort,
+        descending: walk.descending,
+        after,
+        take: walk.size + 1,
     })
 }
 
