@@ -10,15 +10,19 @@
 //!
 //! Scenarios: `floor` (`{ __typename }`), `search` (a mix of 48 queries in ten languages,
 //! half of them filtered, always with facets and highlights), `list` (pages of 20
-//! opportunities with countries, sectors and `totalCount`, under eight filters),
-//! `list-database` (the same with the total counted by the database: the secretariat's list of
-//! published and archived items, the baseline of `list`), `node` (look-ups
+//! opportunities with countries, sectors and `totalCount`, under eight filters; its baseline is
+//! the same scenario against a server started with `--list-source database`), `node` (look-ups
 //! of items found by a list first), `publish` (create and publish an opportunity: needs a
 //! trusted correspondent's or the secretariat's sign-in; every 20th item is then searched for,
 //! and must be found, when its mutation has returned), `publish-at-once` (the same in one
 //! mutation, `createOpportunity(publish: true)`), `related` (five items like each of the items
 //! `node` looks up), `recommendations` (ten for a signed-in investor, whose profile the run
 //! sets first: two countries, a sector category, a ticket size, a stage, a type and a thesis).
+//! The search mix's baselines, without the server: `search-floor --index DIR` (the engine in
+//! process on the server's index), `search-postgres --database-url URL` and `search-sqlite
+//! --database-url URL` (the databases' own full-text search); see `baseline`.
+
+mod baseline;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -118,6 +122,8 @@ struct Options {
     warm_up: u64,
     email: Option<String>,
     password: Option<String>,
+    /// What a baseline runs on: the index folder (`search-floor`) or the database URL.
+    target: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -129,6 +135,7 @@ fn options() -> Result<Options, String> {
         warm_up: 2,
         email: None,
         password: None,
+        target: None,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -148,22 +155,31 @@ fn options() -> Result<Options, String> {
             "--warm-up" => options.warm_up = number()?,
             "--email" => options.email = Some(value.clone()),
             "--password" => options.password = Some(value.clone()),
+            "--index" | "--database-url" => options.target = Some(value.clone()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    const SCENARIOS: [&str; 9] = [
+    const SCENARIOS: [&str; 11] = [
         "floor",
         "search",
         "list",
-        "list-database",
         "node",
         "publish",
         "publish-at-once",
         "related",
         "recommendations",
+        "search-floor",
+        "search-postgres",
+        "search-sqlite",
     ];
     if !SCENARIOS.contains(&options.scenario.as_str()) {
         return Err(format!("--scenario: one of {}", SCENARIOS.join(", ")));
+    }
+    if options.scenario.starts_with("search-") && options.target.is_none() {
+        return Err(format!(
+            "{} needs --index DIR (the floor) or --database-url URL",
+            options.scenario
+        ));
     }
     Ok(options)
 }
@@ -199,9 +215,10 @@ impl Client {
     }
 }
 
-/// What the clients share: the ids `node` looks up, and the counters.
+/// What the clients share: the ids `node` looks up, the baseline engine, and the counters.
 struct Shared {
     ids: Vec<String>,
+    baseline: Option<baseline::Baseline>,
     errors: AtomicU64,
     published: AtomicU64,
     /// Unique titles across clients.
@@ -217,6 +234,18 @@ impl Shared {
     }
 }
 
+/// The `number`th search of the mix: its text and filter. Half the queries are filtered, in
+/// a cycle not aligned with the queries'.
+fn search_mix(number: usize) -> (&'static str, Value) {
+    let query = QUERIES[number % QUERIES.len()];
+    let filter = if number.is_multiple_of(2) {
+        Value::Null
+    } else {
+        filter(number / 2)
+    };
+    (query, filter)
+}
+
 /// One operation of `scenario`, the `step`th of client `client`.
 async fn operation(
     scenario: &str,
@@ -227,34 +256,21 @@ async fn operation(
     match scenario {
         "floor" => client.run("{ __typename }", json!({})).await.map(drop),
         "search" => {
-            let query = QUERIES[number % QUERIES.len()];
-            // Half the queries filtered, in a cycle not aligned with the queries'.
-            let filter = if number.is_multiple_of(2) {
-                Value::Null
-            } else {
-                filter(number / 2)
-            };
+            let (query, filter) = search_mix(number);
             client
                 .run(SEARCH, json!({ "q": query, "f": filter }))
                 .await
                 .map(drop)
         }
+        "search-floor" | "search-postgres" | "search-sqlite" => {
+            let (query, filter) = search_mix(number);
+            match &shared.baseline {
+                Some(baseline) => baseline.search(query, &filter).await,
+                None => Err("no baseline engine".into()),
+            }
+        }
         "list" => {
             let data = client.run(LIST, json!({ "f": filter(number) })).await?;
-            if data["opportunities"]["totalCount"].as_i64().is_none() {
-                return Err(format!("no total: {data}"));
-            }
-            Ok(())
-        }
-        // The same pages with the total counted by the database (the review queue's path,
-        // published and archived items): the baseline of `list`. Needs the secretariat.
-        "list-database" => {
-            let mut filter = filter(number);
-            if filter.is_null() {
-                filter = json!({});
-            }
-            filter["statuses"] = json!(["PUBLISHED", "ARCHIVED"]);
-            let data = client.run(LIST, json!({ "f": filter })).await?;
             if data["opportunities"]["totalCount"].as_i64().is_none() {
                 return Err(format!("no total: {data}"));
             }
@@ -470,8 +486,19 @@ async fn main() -> std::process::ExitCode {
     } else {
         Vec::new()
     };
+    let baseline = match (&options.target, options.scenario.starts_with("search-")) {
+        (Some(target), true) => match baseline::Baseline::open(&options.scenario, target).await {
+            Ok(baseline) => Some(baseline),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
     let shared = Arc::new(Shared {
         ids,
+        baseline,
         errors: AtomicU64::new(0),
         published: AtomicU64::new(0),
         serial: AtomicU64::new(0),

@@ -116,6 +116,19 @@ impl SearchIndex {
         }
     }
 
+    /// The index in `path` as it is, to read only (benchmarks beside a stopped server): an
+    /// error, never a rebuild, when it is missing or built by another version.
+    pub fn open_to_read(path: &Path, glossary: Glossary) -> Result<SearchIndex> {
+        let (schema, fields) = schema::build();
+        match Self::open_existing(path, &schema)? {
+            Some((index, _)) => Self::with_index(index, fields, glossary, Some(path)),
+            None => Err(Error::Directory(format!(
+                "no index of this version in {}",
+                path.display()
+            ))),
+        }
+    }
+
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory(glossary: Glossary) -> Result<SearchIndex> {
         let (schema, fields) = schema::build();
