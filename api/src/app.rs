@@ -143,8 +143,13 @@ fn create_private_file(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The state a command needs to call the service layer.
-pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow::Result<AppState> {
+/// The state a command needs to call the service layer; `bulk` for the commands that index
+/// in bulk (`import`, `reindex`), whose index writer takes more threads than a server's.
+pub async fn state(
+    storage: &StorageConfig,
+    jwt_secret: Option<&str>,
+    bulk: bool,
+) -> anyhow::Result<AppState> {
     let db = open_database(storage).await?;
     let reference = Reference::load(db.connection())
         .await
@@ -163,6 +168,7 @@ pub async fn state(storage: &StorageConfig, jwt_secret: Option<&str>) -> anyhow:
     let search = SearchService::open(
         &storage.data_dir.join("index"),
         glossary(&storage.data_dir)?,
+        bulk,
     )
     .context("failed to open the search index")?;
     Ok(AppState {
@@ -202,7 +208,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(storage: &StorageConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
-        let state = state(storage, serve.jwt_secret.as_deref()).await?;
+        let state = state(storage, serve.jwt_secret.as_deref(), false).await?;
         let cluster = crate::service::cluster::Cluster::new(
             crate::service::cluster::node_id(&storage.data_dir)?,
             serve.cluster(),

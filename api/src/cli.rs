@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(args) => {
             anyhow::ensure!(args.demo, "say what to seed: `infoharbor seed --demo`");
-            let state = app::state(&storage, serve.jwt_secret.as_deref()).await?;
+            let state = app::state(&storage, serve.jwt_secret.as_deref(), false).await?;
             if state.search.has_writer() {
                 crate::service::search::catch_up(&state)
                     .await
@@ -69,7 +69,7 @@ async fn add_user(
         .read_line(&mut password)
         .context("failed to read the password from stdin")?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let state = app::state(storage, jwt_secret).await?;
+    let state = app::state(storage, jwt_secret, false).await?;
     let user = users::upsert(
         &state,
         NewUser {
@@ -103,7 +103,7 @@ async fn import(storage: &StorageConfig, args: ImportArgs) -> anyhow::Result<()>
         let lines = open()?.split(b'\n').count() as u64;
         (Box::new(open()?), Some(lines))
     };
-    let state = app::state(storage, None).await?;
+    let state = app::state(storage, None, true).await?;
     if state.search.has_writer() {
         crate::service::search::catch_up(&state)
             .await
@@ -144,7 +144,7 @@ fn progress_bar(label: &str, done: u64, total: u64) {
 }
 
 async fn reindex(storage: &StorageConfig) -> anyhow::Result<()> {
-    let state = app::state(storage, None).await?;
+    let state = app::state(storage, None, true).await?;
     anyhow::ensure!(
         state.search.has_writer(),
         "the search index is in use by a running server; stop it first (a server also rebuilds a deleted index at start)"

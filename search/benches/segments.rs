@@ -56,7 +56,7 @@ fn document(number: usize) -> Document {
 fn open(dir: &std::path::Path) -> (SearchIndex, Indexer) {
     let (index, state) = SearchIndex::open(dir, Glossary::shipped()).expect("an index");
     assert_eq!(state, OpenState::Fresh);
-    let indexer = Indexer::start(&index).expect("a writer");
+    let indexer = Indexer::start(&index, false).expect("a writer");
     (index, indexer)
 }
 

@@ -148,7 +148,7 @@ const UNSPACED_WORD: &str = "冷链";
 fn build_index(directory: &std::path::Path) -> (Vec<bool>, usize) {
     let (index, state) = SearchIndex::open(directory, Glossary::shipped()).expect("an index");
     assert_eq!(state, OpenState::Fresh);
-    let indexer = Indexer::start(&index).expect("a writer");
+    let indexer = Indexer::start(&index, true).expect("a writer");
     let writer = Writer {
         english: Vocabulary::english(),
         chinese: Vocabulary::chinese(),

@@ -17,16 +17,9 @@ use crate::{Error, Result};
 
 /// Memory for each indexing thread.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
-/// Indexing threads at most for bulk work (a rebuild, an import): its analysis is CPU-bound,
-/// and tantivy spreads a batch's documents over its threads.
+/// Indexing threads at most for bulk work (`reindex`, `import`): a rebuild's analysis is
+/// CPU-bound, and tantivy spreads the documents of a batch over its threads.
 const MAX_INDEXING_THREADS: usize = 2;
-/// A batch of at most this many changes, committed at once, is live work (the writes of
-/// requests): it is indexed by one thread. Each thread that receives a document makes a
-/// segment of its own at the commit, and a segment costs about 15 ms of CPU whatever it holds
-/// (a term dictionary per field); with two threads a commit of a few documents made two
-/// (found with `perf` at 100,000 items: 8 writers published 102 items/s with two threads,
-/// 163 with one).
-const LIVE_BATCH: usize = 1_000;
 
 /// A change to apply: upserts are idempotent (delete by id, then add). Each carries the
 /// item's version (its last update time): a change older than one already applied to the
@@ -78,30 +71,51 @@ pub struct Indexer {
 }
 
 impl Indexer {
-    /// Takes the index's writer lock (only one process may write) and starts the thread, with
-    /// as many indexing threads as there are cores, up to two.
-    pub fn start(search_index: &SearchIndex) -> Result<Indexer> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(MAX_INDEXING_THREADS);
+    /// Takes the index's writer lock (only one process may write) and starts the thread. A
+    /// server's writer (`bulk` false) indexes with one thread: each indexing thread that
+    /// receives a document makes a segment of its own at the commit, and a segment costs about
+    /// 15 ms of CPU whatever it holds (a term dictionary per field, found with `perf` at
+    /// 100,000 items), so two threads made two segments of most small commits (8 writers
+    /// published 102 items/s with two, 163 with one). Bulk work (`reindex`, `import`) takes as
+    /// many threads as there are cores, up to two. (tantivy's writer cannot change its thread
+    /// count, and reopening it would let go of the index's lock, which another process could
+    /// take meanwhile.)
+    pub fn start(search_index: &SearchIndex, bulk: bool) -> Result<Indexer> {
+        let threads = if bulk {
+            std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_INDEXING_THREADS)
+        } else {
+            1
+        };
         Self::start_with_threads(search_index, threads)
     }
 
     /// Like `start`, with `threads` indexing threads (each batch's documents are spread over
     /// them, so one thread keeps a batch in one segment).
     pub fn start_with_threads(search_index: &SearchIndex, threads: usize) -> Result<Indexer> {
-        let writers = Writers {
-            index: search_index.index.clone(),
-            bulk_threads: threads.max(1),
-        };
-        let writer = writers.open(1)?;
+        let options = IndexWriterOptions::builder()
+            .memory_budget_per_thread(WRITER_MEMORY_BYTES)
+            .num_worker_threads(threads.max(1))
+            .num_merge_threads(1)
+            .build();
+        let writer: IndexWriter =
+            search_index
+                .index
+                .writer_with_options(options)
+                .map_err(|error| match error {
+                    tantivy::TantivyError::LockFailure(..) => Error::Locked,
+                    other => Error::Tantivy(other),
+                })?;
+        // Merges small segments as they pile up, so single writes never leave thousands.
+        writer.set_merge_policy(Box::new(LogMergePolicy::default()));
         let reader = search_index.reader.clone();
         let fields = search_index.fields;
         let last_seq = search_index.last_seq()?.unwrap_or(0);
         let (sender, receiver) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("search-indexer".into())
-            .spawn(move || run(writers, writer, reader, fields, receiver, last_seq))
+            .spawn(move || run(writer, reader, fields, receiver, last_seq))
             .map_err(|error| {
                 Error::Directory(format!("failed to start the indexer thread: {error}"))
             })?;
@@ -199,35 +213,8 @@ impl Drop for Indexer {
     }
 }
 
-/// Opens tantivy's writer with as many indexing threads as the work needs.
-struct Writers {
-    index: tantivy::Index,
-    bulk_threads: usize,
-}
-
-impl Writers {
-    fn open(&self, threads: usize) -> Result<(IndexWriter, usize)> {
-        let options = IndexWriterOptions::builder()
-            .memory_budget_per_thread(WRITER_MEMORY_BYTES)
-            .num_worker_threads(threads)
-            .num_merge_threads(1)
-            .build();
-        let writer: IndexWriter =
-            self.index
-                .writer_with_options(options)
-                .map_err(|error| match error {
-                    tantivy::TantivyError::LockFailure(..) => Error::Locked,
-                    other => Error::Tantivy(other),
-                })?;
-        // Merges small segments as they pile up, so single writes never leave thousands.
-        writer.set_merge_policy(Box::new(LogMergePolicy::default()));
-        Ok((writer, threads))
-    }
-}
-
 fn run(
-    writers: Writers,
-    (mut writer, mut threads): (IndexWriter, usize),
+    mut writer: IndexWriter,
     reader: IndexReader,
     fields: Fields,
     receiver: mpsc::Receiver<Job>,
@@ -235,31 +222,12 @@ fn run(
 ) {
     // The version of every item this process has indexed, newest wins.
     let mut versions: HashMap<String, i64> = HashMap::new();
-    // Whether the writer holds staged changes not yet committed (they live in it).
-    let mut staged = false;
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = receiver.try_recv() {
             jobs.push(more);
         }
         let commit = jobs.iter().any(|job| job.commit);
-        let size: usize = jobs.iter().map(|job| job.changes.len()).sum();
-        let bulk = size > LIVE_BATCH || jobs.iter().any(|job| job.replace_all || !job.commit);
-        let wanted = if bulk { writers.bulk_threads } else { 1 };
-        if wanted != threads && !staged {
-            // The old writer must let go of the index's lock before another takes it.
-            drop(writer);
-            match writers.open(wanted).or_else(|_| writers.open(threads)) {
-                Ok(opened) => (writer, threads) = opened,
-                Err(error) => {
-                    tracing::error!(%error, "the search index writer could not be reopened");
-                    for job in jobs {
-                        let _ = job.done.send(Err(error.to_string()));
-                    }
-                    return;
-                }
-            }
-        }
         let outcome = apply_batch(&mut writer, &fields, &jobs, &mut last_seq, &mut versions)
             .and_then(|()| {
                 if commit {
@@ -271,7 +239,6 @@ fn run(
                 Ok(())
             })
             .map_err(|error| error.to_string());
-        staged = !commit && (staged || outcome.is_ok());
         if let Err(error) = &outcome {
             tracing::error!(%error, "failed to commit a batch to the search index");
         }

@@ -1,6 +1,5 @@
-//! The writer indexes live writes with one thread and bulk work (rebuilds, imports) with
-//! several, reopening tantivy's writer between the two: nothing staged, committed or recorded
-//! is lost across the switches.
+//! One writer with two indexing threads takes live writes, a staged rebuild and large
+//! batches in turn: nothing staged, committed or recorded is lost between them.
 
 use search::glossary::Glossary;
 use search::{Change, Document, Indexer, SearchIndex, Text};
@@ -30,7 +29,7 @@ fn upserts(ids: std::ops::Range<usize>) -> Vec<Change> {
 }
 
 #[tokio::test]
-async fn live_and_bulk_batches_alternate_without_losing_anything() {
+async fn live_writes_a_staged_rebuild_and_large_batches_alternate_without_loss() {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let (index, _) = SearchIndex::open(directory.path(), Glossary::shipped()).expect("an index");
     let indexer = Indexer::start_with_threads(&index, 2).expect("a writer");

@@ -1,10 +1,12 @@
 //! The contract's scalars: `DateTime` (RFC 3339 in UTC, with a `Z`) and `Date` (YYYY-MM-DD).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{NaiveDate, SecondsFormat, Utc};
+use chrono::{NaiveDate, SecondsFormat, SubsecRound, Utc};
 
 /// An instant, written as RFC 3339 in UTC: `2026-11-26T10:38:36.123Z`. Input may carry any
-/// offset; it is converted to UTC.
+/// offset; it is converted to UTC, and kept to the microsecond, as every database stores it
+/// (SQLite would keep nanoseconds that the search index, and PostgreSQL, round away: lists
+/// ordered by the index and by the database must see the same instants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
@@ -13,7 +15,7 @@ impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
-                .map(|instant| DateTime(instant.with_timezone(&Utc)))
+                .map(|instant| DateTime(instant.with_timezone(&Utc).trunc_subsecs(6)))
                 .map_err(|_| {
                     InputValueError::custom(format!(
                         "'{text}' is not an RFC 3339 date-time such as 2026-11-26T09:00:00Z"

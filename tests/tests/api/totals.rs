@@ -592,3 +592,52 @@ async fn a_page_is_the_databases_when_the_index_holds_an_item_the_database_no_lo
         "read from the table once the index's candidates fell short"
     );
 }
+
+#[tokio::test]
+async fn instants_finer_than_a_microsecond_order_alike_in_the_index_and_the_database() {
+    let app = spawn_app().await;
+    let secretariat = app.secretariat().await;
+    let author = app.correspondent(true).await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+    // Created in this order, their ids ascend while their starts descend by nanoseconds:
+    // kept to the nanosecond, SQLite would order them one way and the index the other.
+    for nanos in [3, 2, 1] {
+        let id = create(
+            &app,
+            &author,
+            "createEvent",
+            "EventInput",
+            json!({
+                "content": content(&format!("Forum {nanos}"), &["TH"], &["0501"], "PUBLIC"),
+                "eventType": "FORUM",
+                "startsAt": format!("{day}T10:00:00.00000000{nanos}Z"),
+                "endsAt": format!("{day}T12:00:00Z"),
+                "online": true,
+            }),
+        )
+        .await;
+        transition(&app, &secretariat, "publishContent", &id).await;
+    }
+    let database = app
+        .beside(|serve| serve.list_source = api::config::ListSource::Database)
+        .await;
+    for order in ["STARTS_SOONEST", "NEWEST"] {
+        let fast = pages(&app, None, "events", &json!({}), order).await;
+        let slow = pages(&database, None, "events", &json!({}), order).await;
+        assert_eq!(fast, slow, "{order}");
+    }
+    let starts = app
+        .ok(
+            None,
+            "{ events(first: 3) { edges { node { startsAt } } } }",
+            json!({}),
+        )
+        .await;
+    for edge in starts["events"]["edges"].as_array().unwrap() {
+        assert_eq!(
+            edge["node"]["startsAt"],
+            json!(format!("{day}T10:00:00Z")),
+            "kept to the microsecond"
+        );
+    }
+}

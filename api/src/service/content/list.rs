@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use entities::{content, content_countries, content_sectors, event_details};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -155,8 +155,10 @@ struct Walk {
 /// the database then reads the page from among only those ids, every condition and the
 /// cursor still applied. That is the database's own answer whenever it returns a full page
 /// (whatever else matches sorts after the index's last candidate) or the index named every
-/// match past the cursor; otherwise (the index and the database disagree for a moment, or
-/// the index's order cannot decide a tie) the page is read by walking the table.
+/// match past the cursor; otherwise (the index holds an item the database no longer lists,
+/// or the index's order cannot decide a tie) the page is read by walking the table. An item
+/// the index does not hold yet (another node's write, until this node's follower applies it:
+/// within a second) is not on the page meanwhile, as it is not in the total.
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     connection: &impl ConnectionTrait,
@@ -633,7 +635,13 @@ fn cursor_value(field: &str, order: Order, key: &str) -> Result<Value> {
     let invalid = || Error::bad_input(field, "not a cursor of this list");
     Ok(match order {
         Order::DeadlineSoonest => Value::from(key.parse::<NaiveDate>().map_err(|_| invalid())?),
-        _ => Value::from(key.parse::<DateTime<Utc>>().map_err(|_| invalid())?),
+        // Instants are stored to the microsecond: a finer cursor would place itself between
+        // items differently in the index and in the database.
+        _ => Value::from(
+            key.parse::<DateTime<Utc>>()
+                .map_err(|_| invalid())?
+                .trunc_subsecs(6),
+        ),
     })
 }
 

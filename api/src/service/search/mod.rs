@@ -56,16 +56,19 @@ pub struct SearchService {
 }
 
 impl SearchService {
+    /// Opens the index in `index_dir`, taking its writer unless another process holds it;
+    /// `bulk` for commands that index in bulk (see [`Indexer::start`]).
     pub fn open(
         index_dir: &std::path::Path,
         glossary: search::glossary::Glossary,
+        bulk: bool,
     ) -> anyhow::Result<SearchService> {
         let (index, open_state) = SearchIndex::open(index_dir, glossary)?;
         let settled = match open_state {
             OpenState::Existing { last_seq } => last_seq,
             OpenState::Fresh => 0,
         };
-        let indexer = match Indexer::start(&index) {
+        let indexer = match Indexer::start(&index, bulk) {
             Ok(indexer) => Some(indexer),
             Err(search::Error::Locked) => {
                 tracing::info!(
