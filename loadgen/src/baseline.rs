@@ -58,10 +58,7 @@ impl Filter {
         let list = |values: &mut Vec<String>, items: &[String]| {
             let start = values.len() + 2;
             values.extend(items.iter().cloned());
-            (start..start + items.len())
-                .map(|number| format!("${number}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            placeholders(start, items.len())
         };
         if !self.countries.is_empty() {
             let placeholders = list(&mut values, &self.countries);
@@ -84,6 +81,14 @@ impl Filter {
         }
         (sql, values)
     }
+}
+
+/// `$start, …` for `count` values.
+fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|number| format!("${number}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Days since the epoch today: opportunities past their deadline are not found.
@@ -250,10 +255,7 @@ impl Baseline {
                     .flatten()
                     .filter_map(Value::as_i64)
                     .collect();
-                let placeholders = (0..top.len())
-                    .map(|number| format!("${}", number + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let placeholders = placeholders(2, top.len());
                 // Rows, not an aggregate: FTS5 refuses `snippet` inside one.
                 let sql = format!(
                     "SELECT rowid, snippet(fts_baseline, 0, '<mark>', '</mark>', '…', 12), \
