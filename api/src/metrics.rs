@@ -146,35 +146,29 @@ impl Metrics {
         );
         let _ = writeln!(text, "# TYPE infoharbor_database_queries_total counter");
         let _ = writeln!(text, "infoharbor_database_queries_total {database_queries}");
-        let _ = writeln!(
-            text,
-            "# HELP infoharbor_list_totals_total Lists' totalCount, by what counted it."
-        );
-        let _ = writeln!(text, "# TYPE infoharbor_list_totals_total counter");
-        for (source, counter) in [
-            ("index", &self.totals_from_index),
-            ("database", &self.totals_from_database),
+        for (name, help, index, database) in [
+            (
+                "infoharbor_list_totals_total",
+                "Lists' totalCount, by what counted it.",
+                &self.totals_from_index,
+                &self.totals_from_database,
+            ),
+            (
+                "infoharbor_list_pages_total",
+                "Lists' pages, by what named their items: the index's walk, or the database's.",
+                &self.pages_from_index,
+                &self.pages_from_database,
+            ),
         ] {
-            let _ = writeln!(
-                text,
-                "infoharbor_list_totals_total{{source=\"{source}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            text,
-            "# HELP infoharbor_list_pages_total Lists' pages, by what named their items: the index's walk, or the database's."
-        );
-        let _ = writeln!(text, "# TYPE infoharbor_list_pages_total counter");
-        for (source, counter) in [
-            ("index", &self.pages_from_index),
-            ("database", &self.pages_from_database),
-        ] {
-            let _ = writeln!(
-                text,
-                "infoharbor_list_pages_total{{source=\"{source}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
+            let _ = writeln!(text, "# HELP {name} {help}");
+            let _ = writeln!(text, "# TYPE {name} counter");
+            for (source, counter) in [("index", index), ("database", database)] {
+                let _ = writeln!(
+                    text,
+                    "{name}{{source=\"{source}\"}} {}",
+                    counter.load(Ordering::Relaxed)
+                );
+            }
         }
         let _ = writeln!(
             text,
