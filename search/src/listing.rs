@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, Weight};
+use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::Result;
@@ -299,11 +299,7 @@ impl SegmentCollector for ListSegmentCollector {
 impl SearchIndex {
     /// The matches of `request`'s filters (its text is not used) walked as `walk` says.
     pub fn list(&self, request: &Request, walk: &ListWalk) -> Result<Listed> {
-        let mut clauses = self.filters(request);
-        if clauses.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery) as Box<dyn Query>));
-        }
-        let query = BooleanQuery::new(clauses);
+        let query = self.filters_alone(request);
         let collector = ListCollector {
             sort: walk.sort,
             descending: walk.descending,

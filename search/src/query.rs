@@ -698,13 +698,18 @@ impl SearchIndex {
     /// How many items the filters of `request` admit that its caller may see (its text, sort
     /// and page play no part): whether a new item matches a subscription's filter.
     pub fn matches(&self, request: &Request) -> Result<usize> {
-        // The filters alone: an intersection with "every document" would walk them all.
+        let searcher = self.reader.searcher();
+        Ok(self.filters_alone(request).count(&searcher)?)
+    }
+
+    /// The filters of `request` and nothing else (its text plays no part). Without any, every
+    /// document: an intersection with "every document" would walk them all.
+    pub(crate) fn filters_alone(&self, request: &Request) -> BooleanQuery {
         let mut clauses = self.filters(request);
         if clauses.is_empty() {
             clauses.push((Occur::Must, boxed(AllQuery)));
         }
-        let searcher = self.reader.searcher();
-        Ok(BooleanQuery::new(clauses).count(&searcher)?)
+        BooleanQuery::new(clauses)
     }
 
     /// The ids of the documents at `addresses`, in their order, read from the `id` fast field:

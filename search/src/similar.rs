@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use tantivy::Term;
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TokenStream;
 
@@ -34,11 +32,7 @@ impl SearchIndex {
     /// The ids of the newest `request.first` items `request`'s filters admit for its caller
     /// (its text plays no part): the candidates that match by country and sector alone.
     pub fn newest(&self, request: &Request) -> Result<Vec<String>> {
-        let mut clauses = self.filters(request);
-        if clauses.is_empty() {
-            clauses.push((Occur::Must, boxed(AllQuery)));
-        }
-        let query = BooleanQuery::new(clauses);
+        let query = self.filters_alone(request);
         let searcher = self.reader.searcher();
         let top = searcher.search(
             &query,
